@@ -1,0 +1,235 @@
+"""The exact oracle: correctly rounded values and gradients of the cosine similarity loss.
+
+Contract (DESIGN.md, "The oracle"): inputs are floats, hence exact rationals. The sums of products and
+squares are computed exactly (``spec/exact.py``). With ``A = max(S_tt, 1e-12)`` and
+``B = max(S_pp, 1e-12)`` (1e-12 the real number; CS-VAL-1, CS-VAL-5) the per-sample value is
+``v = -S_tp / sqrt(A * B)``: the square root is the only irrational step. Every output, a weighted sum
+of per-sample values or a gradient component ``Q_j / sqrt(A * B)`` with exact ``Q_j`` (the factored form
+that ``spec/derivation.py`` proves equal to sympy's derivative), is enclosed between two exact rationals
+from an integer square root at ``prec`` bits. When both ends round to the same float (Ziv's test) that
+float is the correctly rounded result; otherwise the precision doubles. ``verify=True`` repeats the
+evaluation at twice the precision and demands the same rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from cosine_spec.spec import shapes
+from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, round_enclosure
+from cosine_spec.spec.shapes import SpecError
+
+__all__ = ["DTYPES", "EPSILON", "Result", "SpecError", "evaluate", "START_PREC", "MAX_PREC"]
+
+EPSILON = Fraction(1, 10**12)
+START_PREC = 64  # guard bits above the target precision at the first attempt
+MAX_PREC = 1 << 16
+
+
+class OracleError(RuntimeError):
+    """The oracle could not prove a rounding; never silently returns a value it has not proven."""
+
+
+@dataclass
+class Result:
+    """Correctly rounded outputs. ``values``, ``exact`` and gradient lists are row-major flattenings."""
+
+    dtype: str
+    shape: tuple[int, ...]
+    values: list[float]
+    exact: list[str]
+    gradients: list[tuple[list[float], list[float]]] | None
+
+    def as_array(self) -> np.ndarray:
+        return np.array(self.values, dtype=np.float64).reshape(self.shape).astype(shapes.np_dtype(self.dtype))
+
+
+@dataclass
+class _Sample:
+    """Exact sums of one sample (one vector pair), or ``finite=False`` for a NaN/Inf vector (CS-NAN-1)."""
+
+    finite: bool
+    s_tp: Fraction = Fraction(0)
+    s_tt: Fraction = Fraction(0)
+    s_pp: Fraction = Fraction(0)
+    a: Fraction = EPSILON
+    b: Fraction = EPSILON
+    flows_t: bool = False  # S_tt >= 1e-12: the gradient flows through the squared norm (CS-GRAD-1)
+    flows_p: bool = False
+
+
+def _samples(t: np.ndarray, p: np.ndarray, dtype: str) -> list[_Sample]:
+    finite = np.isfinite(t).all(axis=1) & np.isfinite(p).all(axis=1)
+    tf, pf = np.where(finite[:, None], t, 0.0), np.where(finite[:, None], p, 0.0)
+    s_tp, s_tt, s_pp = (exact_row_dots(x, y, dtype) for x, y in ((tf, pf), (tf, tf), (pf, pf)))
+    out = []
+    for ok, tp, tt, pp in zip(finite.tolist(), s_tp, s_tt, s_pp, strict=True):
+        if not ok:
+            out.append(_Sample(False))
+            continue
+        ft, fp = tt >= EPSILON, pp >= EPSILON
+        out.append(_Sample(True, tp, tt, pp, tt if ft else EPSILON, pp if fp else EPSILON, ft, fp))
+    return out
+
+
+def _sqrt_enclosure(x: Fraction, prec: int) -> tuple[Fraction, Fraction]:
+    """lo <= sqrt(x) <= hi with hi - lo <= 2**-prec * sqrt(x) (x > 0); lo == hi when the root is exact."""
+    shift = max(0, prec - floor_half_log2(x)) + 2
+    scaled = x * (1 << (2 * shift))
+    r = math.isqrt(scaled.numerator // scaled.denominator)
+    denom = 1 << shift
+    if r * r * scaled.denominator == scaled.numerator:
+        return Fraction(r, denom), Fraction(r, denom)
+    return Fraction(r, denom), Fraction(r + 1, denom)
+
+
+def floor_half_log2(x: Fraction) -> int:
+    return (x.numerator.bit_length() - x.denominator.bit_length()) // 2
+
+
+def _combine(terms: list[tuple[Fraction, Fraction, Fraction]]) -> tuple[Fraction, Fraction]:
+    """Enclose sum(c * q / r) over terms (c, q exact; r in [r_lo, r_hi] with r_lo > 0), as (lo, hi)."""
+    lo = hi = Fraction(0)
+    for cq, r_lo, r_hi in terms:
+        if cq > 0:
+            lo, hi = lo + cq / r_hi, hi + cq / r_lo
+        elif cq < 0:
+            lo, hi = lo + cq / r_lo, hi + cq / r_hi
+    return lo, hi
+
+
+def _prove(build, fmt: Format, verify: bool) -> tuple[float, Fraction]:
+    """Run ``build(prec) -> (lo, hi)`` at rising precision until Ziv's test decides the rounding."""
+    prec = fmt.p + START_PREC
+    while prec <= MAX_PREC:
+        lo, hi = build(prec)
+        value = round_enclosure(lo, hi, fmt)
+        if value is not None:
+            if verify:
+                lo2, hi2 = build(2 * prec)
+                if round_enclosure(lo2, hi2, fmt) != value:
+                    raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
+            return value, (lo + hi) / 2
+        prec *= 2
+    raise OracleError(f"rounding not decided at {MAX_PREC} bits (an exact tie between irrationals?)")
+
+
+def _digits(q: Fraction, nan: bool = False) -> str:
+    """The exact value to 40 significant digits (the enclosure is far narrower than that)."""
+    if nan:
+        return "nan"
+    if q == 0:
+        return "0"
+    from mpmath import mp, mpf, nstr
+
+    with mp.workprec(200):
+        return nstr(mpf(q.numerator) / q.denominator, 40, strip_zeros=False)
+
+
+def _reduce(samples, weights, reduction, size, fmt, verify):
+    """Outputs as lists of (value, exact string): one per sample for NONE, one scalar otherwise."""
+    divisor = 1 if reduction in ("none", "sum") else size
+
+    def output(indices):
+        if any(not samples[i].finite or not math.isfinite(weights[i]) for i in indices):
+            return _nonfinite(samples, weights, indices, fmt)
+        if not indices or (divisor == 0):
+            return 0.0, "0"
+
+        def build(prec):
+            terms = []
+            for i in indices:
+                s = samples[i]
+                c = Fraction(weights[i]) * -s.s_tp / divisor
+                r_lo, r_hi = _sqrt_enclosure(s.a * s.b, prec)
+                terms.append((c, r_lo, r_hi))
+            return _combine(terms)
+
+        value, mid = _prove(build, fmt, verify)
+        return value, _digits(mid)
+
+    if reduction == "none":
+        return [output([i]) for i in range(len(samples))]
+    return [output(list(range(len(samples))))]
+
+
+def _nonfinite(samples, weights, indices, fmt) -> tuple[float, str]:
+    """IEEE semantics for NaN/Inf: a NaN sample or NaN weight gives NaN; an infinite weight times v."""
+    total = 0.0
+    for i in indices:
+        s, w = samples[i], weights[i]
+        if not s.finite or math.isnan(w):
+            return math.nan, "nan"
+        if not math.isfinite(w):
+            v = -s.s_tp
+            total += math.nan if v == 0 else math.copysign(math.inf, w) * (1 if v > 0 else -1)
+    return total, ("nan" if math.isnan(total) else str(total))
+
+
+def _branch_band(fmt: Format, d: int) -> Fraction:
+    """Relative distance of a squared norm from 1e-12 within which either clamp branch is accepted."""
+    return min(Fraction(1, 2), Fraction(4 * (d + 2), 1 << fmt.p))
+
+
+def _gradient(samples, t, p, weights, divisor, fmt, verify, flips):
+    """Correctly rounded d/dy_true and d/dy_pred (rows as the samples) for one choice of clamp branches.
+
+    d v / d p_j = (-t_j + [S_pp >= eps] * S_tp * p_j / B) / sqrt(A * B), and symmetrically for t
+    (CS-GRAD-1; ``spec/derivation.py`` proves this equal to sympy's derivative of CS-VAL-1).
+    ``flips[i]`` = (flip_t, flip_p) takes the other branch of the clamp for sample i.
+    """
+    gt, gp = np.zeros_like(t), np.zeros_like(p)
+    for i, s in enumerate(samples):
+        w = Fraction(weights[i]) / divisor
+        if w == 0:
+            continue
+        flip_t, flip_p = flips[i]
+        ab = s.a * s.b
+        for out, own, other, flows, norm2 in ((gp, p[i], t[i], s.flows_p ^ flip_p, s.b),
+                                              (gt, t[i], p[i], s.flows_t ^ flip_t, s.a)):
+            for j, (x, y) in enumerate(zip(own.tolist(), other.tolist(), strict=True)):
+                q = w * (-Fraction(y) + (s.s_tp * Fraction(x) / norm2 if flows else 0))
+                if q != 0:
+                    out[i, j] = _prove(lambda prec, q=q: _combine([(q, *_sqrt_enclosure(ab, prec))]),
+                                       fmt, verify)[0]
+    return gt, gp
+
+
+def _gradient_alternatives(samples, t, p, weights, divisor, fmt, verify):
+    """The gradient, plus the other clamp branch for samples whose squared norm is near 1e-12."""
+    band = _branch_band(fmt, t.shape[1])
+    near = []
+    for s in samples:
+        near.append((s.finite and abs(s.s_tt / EPSILON - 1) <= band,
+                     s.finite and abs(s.s_pp / EPSILON - 1) <= band))
+    plans = [[(False, False)] * len(samples)]
+    if any(a or b for a, b in near):
+        plans.append(near)
+    return [_gradient(samples, t, p, weights, divisor, fmt, verify, plan) for plan in plans]
+
+
+def evaluate(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size",
+             dtype="float32", gradients=False, verify=False) -> Result:
+    """The spec's result for these inputs, correctly rounded to ``dtype``; raises SpecError if rejected.
+
+    Inputs (arrays or nested lists) are first rounded to ``dtype`` (exact when already of that dtype),
+    sample_weight too (CS-SW-*). ``gradients=True`` adds the gradients (CS-GRAD-1) of the reduced loss,
+    of the sum of the losses for ``none``; None when an input is NaN or infinite.
+    """
+    call = shapes.canonical(y_true, y_pred, sample_weight, axis=axis, reduction=reduction, dtype=dtype)
+    fmt = FORMATS[call.dtype]
+    samples = _samples(call.t, call.p, call.dtype)
+    weights = call.w.tolist()
+    outs = _reduce(samples, weights, call.reduction, len(samples), fmt, verify)
+    shape = call.loss_shape if call.reduction == "none" else ()
+    grads = None
+    if gradients and all(s.finite for s in samples) and all(map(math.isfinite, weights)):
+        divisor = len(samples) if call.reduction in ("auto", "sum_over_batch_size") else 1
+        grads = []
+        for gt, gp in _gradient_alternatives(samples, call.t, call.p, weights, max(divisor, 1), fmt, verify):
+            grads.append((call.restore(gt), call.restore(gp)))
+    return Result(call.dtype, tuple(shape), [v for v, _ in outs], [e for _, e in outs], grads)
