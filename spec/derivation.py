@@ -75,10 +75,12 @@ def _lambdified():
 
     d_t, d_p = derive()
     args = (S_tp, S_tt, S_pp, t_j, p_j)
-    return (sp.lambdify(args, value_expr(), modules="mpmath"),
-            sp.lambdify(args, d_t, modules=[{"Piecewise": _mp_piecewise}, "mpmath"]),
-            sp.lambdify(args, d_p, modules=[{"Piecewise": _mp_piecewise}, "mpmath"]),
-            mpmath)
+    return (
+        sp.lambdify(args, value_expr(), modules="mpmath"),
+        sp.lambdify(args, d_t, modules=[{"Piecewise": _mp_piecewise}, "mpmath"]),
+        sp.lambdify(args, d_p, modules=[{"Piecewise": _mp_piecewise}, "mpmath"]),
+        mpmath,
+    )
 
 
 def _mp_piecewise(*pairs):
@@ -88,8 +90,17 @@ def _mp_piecewise(*pairs):
     raise ValueError("no Piecewise branch applies")
 
 
-def evaluate_mpmath(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size",
-                    dtype="float32", dps=50, gradients=False):
+def evaluate_mpmath(
+    y_true,
+    y_pred,
+    sample_weight=None,
+    *,
+    axis=-1,
+    reduction="sum_over_batch_size",
+    dtype="float32",
+    dps=50,
+    gradients=False,
+):
     """Naive evaluation at ``dps`` decimal digits: (values as mpf, shape, gradients or None)."""
     from cosine_spec.spec import shapes
 
@@ -104,16 +115,20 @@ def evaluate_mpmath(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="s
             pp = sum((mpf(y) ** 2 for y in p), mpf(0))
             rows.append((st, tt, pp, t, p))
         n = max(len(rows), 1) if call.reduction in ("auto", "sum_over_batch_size") else 1
-        weighted = [mpf(w) * value(st, tt, pp, 0, 0) for w, (st, tt, pp, _, _) in zip(call.w.tolist(), rows)]
+        weighted = [mpf(w) * value(st, tt, pp, 0, 0) for w, (st, tt, pp, _, _) in zip(call.w.tolist(), rows, strict=False)]
         if call.reduction == "none":
             values = weighted
         else:
             values = [mpmath.fsum(weighted) / n if rows else mpf(0)]
         grads = None
         if gradients:
-            gt = [[mpf(w) / n * grad_t(st, tt, pp, x, y) for x, y in zip(t, p, strict=True)]
-                  for w, (st, tt, pp, t, p) in zip(call.w.tolist(), rows)]
-            gp = [[mpf(w) / n * grad_p(st, tt, pp, x, y) for x, y in zip(t, p, strict=True)]
-                  for w, (st, tt, pp, t, p) in zip(call.w.tolist(), rows)]
+            gt = [
+                [mpf(w) / n * grad_t(st, tt, pp, x, y) for x, y in zip(t, p, strict=True)]
+                for w, (st, tt, pp, t, p) in zip(call.w.tolist(), rows, strict=False)
+            ]
+            gp = [
+                [mpf(w) / n * grad_p(st, tt, pp, x, y) for x, y in zip(t, p, strict=True)]
+                for w, (st, tt, pp, t, p) in zip(call.w.tolist(), rows, strict=False)
+            ]
             grads = (gt, gp)
     return values, call, grads

@@ -29,7 +29,7 @@ class Format:
 
     @property
     def unit_roundoff(self) -> float:
-        return 2.0 ** -self.p
+        return 2.0**-self.p
 
 
 FORMATS = {
@@ -130,8 +130,10 @@ def _exact_row_sums(mant: np.ndarray, exp: np.ndarray) -> list[Fraction]:
     """Exact sums of ``mant * 2**exp`` along the last axis, for |mant| < 2**53."""
     rows = mant.shape[0]
     if mant.shape[1] > _MAX_TERMS:
-        parts = [_exact_row_sums(mant[:, i:i + _MAX_TERMS], exp[:, i:i + _MAX_TERMS])
-                 for i in range(0, mant.shape[1], _MAX_TERMS)]
+        parts = [
+            _exact_row_sums(mant[:, i : i + _MAX_TERMS], exp[:, i : i + _MAX_TERMS])
+            for i in range(0, mant.shape[1], _MAX_TERMS)
+        ]
         return [sum(col, Fraction(0)) for col in zip(*parts, strict=True)]
     if mant.shape[1] == 0:
         return [Fraction(0)] * rows

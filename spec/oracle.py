@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-
 from cosine_spec.spec import shapes
 from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, round_enclosure
 from cosine_spec.spec.shapes import SpecError
@@ -113,21 +112,35 @@ def _prove(build, fmt: Format, verify: bool) -> tuple[float, Fraction]:
                 lo2, hi2 = build(2 * prec)
                 if round_enclosure(lo2, hi2, fmt) != value:
                     raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
+            if prec < DIGITS_PREC:
+                lo, hi = build(DIGITS_PREC)
             return value, (lo + hi) / 2
         prec *= 2
     raise OracleError(f"rounding not decided at {MAX_PREC} bits (an exact tie between irrationals?)")
 
 
-def _digits(q: Fraction, nan: bool = False) -> str:
-    """The exact value to 40 significant digits (the enclosure is far narrower than that)."""
-    if nan:
-        return "nan"
+DIGITS = 40
+DIGITS_PREC = 160  # bits of the enclosure the decimal digits are read from (40 digits need 133)
+
+
+def _digits(q: Fraction) -> str:
+    """``q`` to 40 significant decimal digits, half to even, as ``-d.ddd...e+XX``; exact integer work."""
     if q == 0:
         return "0"
-    from mpmath import mp, mpf, nstr
-
-    with mp.workprec(200):
-        return nstr(mpf(q.numerator) / q.denominator, 40, strip_zeros=False)
+    sign, a = ("-", -q) if q < 0 else ("", q)
+    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566398)  # ~log10
+    while a >= Fraction(10) ** (e + 1):
+        e += 1
+    while a < Fraction(10) ** e:
+        e -= 1
+    scaled = a * Fraction(10) ** (DIGITS - 1 - e)
+    m, r = divmod(scaled.numerator, scaled.denominator)
+    if 2 * r > scaled.denominator or (2 * r == scaled.denominator and m & 1):
+        m += 1
+    if m == 10**DIGITS:
+        m, e = m // 10, e + 1
+    text = str(m)
+    return f"{sign}{text[0]}.{text[1:]}e{e:+03d}"
 
 
 def _reduce(samples, weights, reduction, size, fmt, verify):
@@ -175,6 +188,29 @@ def _branch_band(fmt: Format, d: int) -> Fraction:
     return min(Fraction(1, 2), Fraction(4 * (d + 2), 1 << fmt.p))
 
 
+def _round_quotients(qs: list[Fraction], x: Fraction, fmt: Format, verify: bool) -> list[float]:
+    """Correctly rounded q / sqrt(x) for each q, sharing one square-root enclosure per precision."""
+    out = [0.0] * len(qs)
+    pending = [j for j, q in enumerate(qs) if q != 0]
+    prec = fmt.p + START_PREC
+    while pending:
+        if prec > MAX_PREC:
+            raise OracleError(f"gradient rounding not decided at {MAX_PREC} bits")
+        enclosure = _sqrt_enclosure(x, prec)
+        check = _sqrt_enclosure(x, 2 * prec) if verify else None
+        undecided = []
+        for j in pending:
+            value = round_enclosure(*_combine([(qs[j], *enclosure)]), fmt)
+            if value is None:
+                undecided.append(j)
+                continue
+            if check and round_enclosure(*_combine([(qs[j], *check)]), fmt) != value:
+                raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
+            out[j] = value
+        pending, prec = undecided, 2 * prec
+    return out
+
+
 def _gradient(samples, t, p, weights, divisor, fmt, verify, flips):
     """Correctly rounded d/dy_true and d/dy_pred (rows as the samples) for one choice of clamp branches.
 
@@ -188,14 +224,13 @@ def _gradient(samples, t, p, weights, divisor, fmt, verify, flips):
         if w == 0:
             continue
         flip_t, flip_p = flips[i]
-        ab = s.a * s.b
-        for out, own, other, flows, norm2 in ((gp, p[i], t[i], s.flows_p ^ flip_p, s.b),
-                                              (gt, t[i], p[i], s.flows_t ^ flip_t, s.a)):
-            for j, (x, y) in enumerate(zip(own.tolist(), other.tolist(), strict=True)):
-                q = w * (-Fraction(y) + (s.s_tp * Fraction(x) / norm2 if flows else 0))
-                if q != 0:
-                    out[i, j] = _prove(lambda prec, q=q: _combine([(q, *_sqrt_enclosure(ab, prec))]),
-                                       fmt, verify)[0]
+        for out, own, other, flows, norm2 in (
+            (gp, p[i], t[i], s.flows_p ^ flip_p, s.b),
+            (gt, t[i], p[i], s.flows_t ^ flip_t, s.a),
+        ):
+            proj = s.s_tp / norm2 if flows else Fraction(0)
+            qs = [w * (proj * Fraction(x) - Fraction(y)) for x, y in zip(own.tolist(), other.tolist(), strict=True)]
+            out[i, :] = _round_quotients(qs, s.a * s.b, fmt, verify)
     return gt, gp
 
 
@@ -204,16 +239,24 @@ def _gradient_alternatives(samples, t, p, weights, divisor, fmt, verify):
     band = _branch_band(fmt, t.shape[1])
     near = []
     for s in samples:
-        near.append((s.finite and abs(s.s_tt / EPSILON - 1) <= band,
-                     s.finite and abs(s.s_pp / EPSILON - 1) <= band))
+        near.append((s.finite and abs(s.s_tt / EPSILON - 1) <= band, s.finite and abs(s.s_pp / EPSILON - 1) <= band))
     plans = [[(False, False)] * len(samples)]
     if any(a or b for a, b in near):
         plans.append(near)
     return [_gradient(samples, t, p, weights, divisor, fmt, verify, plan) for plan in plans]
 
 
-def evaluate(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size",
-             dtype="float32", gradients=False, verify=False) -> Result:
+def evaluate(
+    y_true,
+    y_pred,
+    sample_weight=None,
+    *,
+    axis=-1,
+    reduction="sum_over_batch_size",
+    dtype="float32",
+    gradients=False,
+    verify=False,
+) -> Result:
     """The spec's result for these inputs, correctly rounded to ``dtype``; raises SpecError if rejected.
 
     Inputs (arrays or nested lists) are first rounded to ``dtype`` (exact when already of that dtype),

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import ml_dtypes
 import numpy as np
-
 from cosine_spec.spec.exact import DTYPES, FORMATS, round_to_dtype
 
 REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
@@ -73,9 +72,12 @@ def align_weights(sw_shape: tuple[int, ...], loss_shape: tuple[int, ...]) -> tup
     except ValueError:
         fits = False
     if not fits or len(shape) > lrank:
-        raise SpecError("CS-SW-5", f"sample_weight of shape {sw_shape} does not fit the loss of shape "
-                                   f"{loss_shape}: use a scalar, [batch], the loss shape, or a shape that "
-                                   "broadcasts to it")
+        raise SpecError(
+            "CS-SW-5",
+            f"sample_weight of shape {sw_shape} does not fit the loss of shape "
+            f"{loss_shape}: use a scalar, [batch], the loss shape, or a shape that "
+            "broadcasts to it",
+        )
     return shape
 
 
@@ -93,7 +95,7 @@ def canonical(y_true, y_pred, sample_weight, *, axis, reduction, dtype) -> Call:
         raise SpecError("CS-ERR-2", f"axis {axis!r} is out of range for inputs of rank {t.ndim}")
     axis = int(axis) % t.ndim
     d = t.shape[axis]
-    loss_shape = t.shape[:axis] + t.shape[axis + 1:]
+    loss_shape = t.shape[:axis] + t.shape[axis + 1 :]
     rows = int(np.prod(loss_shape, dtype=np.int64))
     t2 = np.moveaxis(t, axis, -1).reshape(rows, d)
     p2 = np.moveaxis(p, axis, -1).reshape(rows, d)
