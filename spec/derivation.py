@@ -109,13 +109,16 @@ def evaluate_mpmath(
     with mpmath.workdps(dps):
         mpf = mpmath.mpf
         rows = []
-        for t, p in zip(call.t.tolist(), call.p.tolist(), strict=True):
-            st = sum((mpf(x) * mpf(y) for x, y in zip(t, p, strict=True)), mpf(0))
-            tt = sum((mpf(x) ** 2 for x in t), mpf(0))
-            pp = sum((mpf(y) ** 2 for y in p), mpf(0))
+        for t_row, p_row in zip(call.t.tolist(), call.p.tolist(), strict=True):
+            t, p = [mpf(x) for x in t_row], [mpf(y) for y in p_row]  # mpf everywhere: no float64 rounding
+            st = mpmath.fsum(x * y for x, y in zip(t, p, strict=True))
+            tt = mpmath.fsum(x * x for x in t)
+            pp = mpmath.fsum(y * y for y in p)
             rows.append((st, tt, pp, t, p))
         n = max(len(rows), 1) if call.reduction in ("auto", "sum_over_batch_size") else 1
-        weighted = [mpf(w) * value(st, tt, pp, 0, 0) for w, (st, tt, pp, _, _) in zip(call.w.tolist(), rows, strict=False)]
+        weighted = [
+            mpf(w) * value(st, tt, pp, 0, 0) for w, (st, tt, pp, _, _) in zip(call.w.tolist(), rows, strict=True)
+        ]
         if call.reduction == "none":
             values = weighted
         else:

@@ -12,10 +12,24 @@ the machine or the numpy version.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+
+# The rational type. gmpy2's mpq (GMP in C) is the fast path; fractions.Fraction is the exact fallback
+# (set COSINE_SPEC_PURE_PYTHON=1, or run without gmpy2). Both are exact, so results are identical
+# bit for bit; tests/test_golden.py checks that on a slice of the catalogue.
+Rational: type = Fraction
+isqrt = math.isqrt
+if os.environ.get("COSINE_SPEC_PURE_PYTHON") != "1":
+    try:
+        from gmpy2 import isqrt  # noqa: F401, F811 - re-exported for the oracle
+        from gmpy2 import mpq as Rational
+    except ImportError:  # pragma: no cover - gmpy2 is a declared dependency; this is the fallback
+        pass
+BACKEND = "fractions" if Rational is Fraction else "gmpy2"
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ def round_enclosure(lo: Fraction, hi: Fraction, fmt: Format) -> float | None:
 
 def round_to_dtype(values: np.ndarray, fmt: Format) -> np.ndarray:
     """Round float64 ``values`` to ``fmt`` element by element with :func:`round_fraction` (exact)."""
-    flat = [x if not math.isfinite(x) else round_fraction(Fraction(x), fmt) for x in values.ravel().tolist()]
+    flat = [x if not math.isfinite(x) else round_fraction(Rational(x), fmt) for x in values.ravel().tolist()]
     return np.array(flat, dtype=np.float64).reshape(values.shape)
 
 
@@ -134,9 +148,9 @@ def _exact_row_sums(mant: np.ndarray, exp: np.ndarray) -> list[Fraction]:
             _exact_row_sums(mant[:, i : i + _MAX_TERMS], exp[:, i : i + _MAX_TERMS])
             for i in range(0, mant.shape[1], _MAX_TERMS)
         ]
-        return [sum(col, Fraction(0)) for col in zip(*parts, strict=True)]
+        return [sum(col, Rational(0)) for col in zip(*parts, strict=True)]
     if mant.shape[1] == 0:
-        return [Fraction(0)] * rows
+        return [Rational(0)] * rows
     nonzero = mant != 0
     big = np.iinfo(np.int64).max
     base = np.where(nonzero, exp, big).min(axis=1)
@@ -146,15 +160,16 @@ def _exact_row_sums(mant: np.ndarray, exp: np.ndarray) -> list[Fraction]:
     hi = mant >> 27
     lo = mant - (hi << 27)
     totals = [0] * rows
-    for k in np.unique(bucket).tolist():
-        sel = bucket == k
+    single = int(bucket.max()) == 0  # the common case: all exponents of a row within 20 of each other
+    for k in [0] if single else np.unique(bucket).tolist():
+        sel = True if single else bucket == k
         h = np.where(sel, hi << offset, 0).sum(axis=1).tolist()
         low = np.where(sel, lo << offset, 0).sum(axis=1).tolist()
         scale = _BUCKET * k
         totals = [t + (((hh << 27) + ll) << scale) for t, hh, ll in zip(totals, h, low, strict=True)]
     out = []
     for t, b in zip(totals, base.tolist(), strict=True):
-        out.append(Fraction(t * (1 << b)) if b >= 0 else Fraction(t, 1 << -b))
+        out.append(Rational(t * (1 << b)) if b >= 0 else Rational(t, 1 << -b))
     return out
 
 

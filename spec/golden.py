@@ -56,7 +56,9 @@ def record(case: Case, verify: bool = True) -> dict:
         )
     except SpecError as exc:
         if case.error is None:
-            raise ValueError(f"case {case.id}: the oracle rejects it ({exc}) but the catalogue expects a value") from exc
+            raise ValueError(
+                f"case {case.id}: the oracle rejects it ({exc}) but the catalogue expects a value"
+            ) from exc
         rec.update(expected=None, error=exc.error_class, gradients=None)
         rec["clauses"] = sorted(set(clauses + [exc.clause]))
         return rec

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 from cosine_spec.spec import shapes
-from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, round_enclosure
+from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, isqrt, round_enclosure
+from cosine_spec.spec.exact import Rational as Fraction  # gmpy2.mpq, or fractions.Fraction
 from cosine_spec.spec.shapes import SpecError
 
 __all__ = ["DTYPES", "EPSILON", "Result", "SpecError", "evaluate", "START_PREC", "MAX_PREC"]
@@ -64,7 +64,9 @@ class _Sample:
 def _samples(t: np.ndarray, p: np.ndarray, dtype: str) -> list[_Sample]:
     finite = np.isfinite(t).all(axis=1) & np.isfinite(p).all(axis=1)
     tf, pf = np.where(finite[:, None], t, 0.0), np.where(finite[:, None], p, 0.0)
-    s_tp, s_tt, s_pp = (exact_row_dots(x, y, dtype) for x, y in ((tf, pf), (tf, tf), (pf, pf)))
+    sums = exact_row_dots(np.concatenate([tf, tf, pf]), np.concatenate([pf, tf, pf]), dtype)  # one pass
+    m = len(tf)
+    s_tp, s_tt, s_pp = sums[:m], sums[m : 2 * m], sums[2 * m :]
     out = []
     for ok, tp, tt, pp in zip(finite.tolist(), s_tp, s_tt, s_pp, strict=True):
         if not ok:
@@ -79,7 +81,7 @@ def _sqrt_enclosure(x: Fraction, prec: int) -> tuple[Fraction, Fraction]:
     """lo <= sqrt(x) <= hi with hi - lo <= 2**-prec * sqrt(x) (x > 0); lo == hi when the root is exact."""
     shift = max(0, prec - floor_half_log2(x)) + 2
     scaled = x * (1 << (2 * shift))
-    r = math.isqrt(scaled.numerator // scaled.denominator)
+    r = isqrt(scaled.numerator // scaled.denominator)
     denom = 1 << shift
     if r * r * scaled.denominator == scaled.numerator:
         return Fraction(r, denom), Fraction(r, denom)

@@ -1,0 +1,162 @@
+"""The oracle against exact known values, its own derivation and an independent mpmath evaluation."""
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from cosine_spec.spec import derivation, oracle
+from cosine_spec.spec.exact import FORMATS, round_fraction
+from cosine_spec.spec.golden import decode, load_cases
+
+F64 = "float64"
+
+
+def values(*args, **kw):
+    return oracle.evaluate(*args, **kw).values
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_exact_known_values(dtype):
+    assert values([3.0, 4.0], [4.0, 3.0], reduction="none", dtype="float64") == [-24 / 25]
+    assert values([[1.0, 2.0]], [[2.0, 4.0]], reduction="none", dtype=dtype) == [-1.0]  # parallel: exactly -1
+    assert values([[1.0, 2.0]], [[-2.0, 1.0]], reduction="none", dtype=dtype) == [0.0]  # orthogonal
+    assert values([[0.0, 0.0]], [[1.0, 2.0]], reduction="none", dtype=dtype) == [0.0]  # CS-VAL-4
+    seed_t, seed_p = [[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]]
+    assert values(seed_t, seed_p, axis=1, dtype=dtype) == [-0.5]
+    assert values(seed_t, seed_p, axis=1, reduction="sum", dtype=dtype) == [-1.0]
+    assert values(seed_t, seed_p, axis=1, reduction="none", dtype=dtype) == [0.0, -1.0]
+    w = [round_fraction(Fraction(0.8), FORMATS[dtype]), round_fraction(Fraction(0.2), FORMATS[dtype])]
+    want = round_fraction(-Fraction(w[1]) / 2, FORMATS[dtype])  # -w2 * 1 / 2, one rounding
+    assert values(seed_t, seed_p, w, axis=1, dtype=dtype) == [want]
+
+
+def test_seed_weighted_example_is_minus_a_tenth():
+    assert values([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]], [0.8, 0.2], axis=1, dtype=F64) == [-0.1]
+
+
+def test_clamp_below_epsilon_scales_by_a_million():
+    """CS-VAL-5: [1e-7, 0] vs [1, 0] is -1e-7 / 1e-6, not -1; the exact input 1e-7 is a float64."""
+    got = values([1e-7, 0.0], [1.0, 0.0], reduction="none", dtype=F64)[0]
+    assert got == round_fraction(-Fraction(1e-7) * 10**6, FORMATS[F64])
+    assert values([5e-7, 0.0], [1.0, 0.0], reduction="none", dtype=F64) == [-0.5]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_huge_and_subnormal_vectors_keep_their_direction(dtype):
+    info = FORMATS[dtype]
+    big = float(2.0**info.emax)
+    assert values([[big, big]], [[big, big]], reduction="none", dtype=dtype) == [-1.0]
+    sub = float(2.0 ** (info.emin - info.p + 1))  # the smallest subnormal: clamped (CS-VAL-5)
+    got = values([[sub, 0.0]], [[1.0, 0.0]], reduction="none", dtype=dtype)[0]
+    assert got == round_fraction(-Fraction(sub) * 10**6, info)
+
+
+def test_gradient_at_zero_prediction():
+    """CS-GRAD-1: at a zero y_pred, d/dy_pred = -w * n(y_true) * 1e6 / N."""
+    res = oracle.evaluate([[3.0, 4.0], [1.0, 0.0]], [[0.0, 0.0], [1.0, 1.0]], [2.0, 1.0], dtype=F64, gradients=True)
+    ((gt, gp),) = res.gradients
+    assert gp[:2] == [-2.0 * 0.6 * 1e6 / 2, -2.0 * 0.8 * 1e6 / 2]
+    assert gt[:2] == [0.0, 0.0]
+
+
+def test_parallel_vectors_have_exactly_zero_gradient():
+    """The factored form keeps the cancellation exact; a float evaluation would leave noise."""
+    res = oracle.evaluate([[1.0, 2.0, 3.0]], [[2.0, 4.0, 6.0]], dtype=F64, gradients=True)
+    assert res.gradients == [([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])]
+
+
+def test_sympy_derivative_equals_the_factored_form():
+    assert derivation.factored_form_holds()
+
+
+def test_sympy_gradient_matches_numerical_differentiation():
+    """The lambdified sympy gradient against mpmath.diff of the clause formula, at 50 digits."""
+    t = [[0.3, -1.25, 2.0], [1e-7, 2e-7, 0.0]]
+    p = [[1.5, 0.5, -0.75], [0.5, 1.0, 3.0]]
+    w = [1.5, 0.5]
+    mpmath.mp.dps = 50
+    _, _, (gt, gp) = derivation.evaluate_mpmath(t, p, w, dtype=F64, dps=50, gradients=True)
+
+    for i in range(2):
+        for j in range(3):
+            for grad, which in ((gt, 0), (gp, 1)):
+
+                def f(x, i=i, j=j, which=which):
+                    args = [np.array(t, dtype=object), np.array(p, dtype=object)]
+                    args[which][i][j] = x
+                    return _loss_mp(args[0], args[1], w)
+
+                base = (t, p)[which][i][j]
+                num = mpmath.diff(f, mpmath.mpf(base))
+                assert abs(num - grad[i][j]) <= mpmath.mpf(10) ** -35 * max(1, abs(num)), (i, j, which)
+
+
+def _loss_mp(t, p, w):
+    """CS-VAL-1 written out directly in mpmath (sum_over_batch_size), for differentiation."""
+    eps = mpmath.mpf(10) ** -12
+    total = 0
+    for tr, pr, wi in zip(t, p, w, strict=True):
+        tr, pr = [mpmath.mpf(a) for a in tr], [mpmath.mpf(b) for b in pr]  # no float64 products
+        st = mpmath.fsum(a * b for a, b in zip(tr, pr, strict=True))
+        tt = mpmath.fsum(a * a for a in tr)
+        pp = mpmath.fsum(b * b for b in pr)
+        total += -wi * st / (mpmath.sqrt(max(tt, eps)) * mpmath.sqrt(max(pp, eps)))
+    return total / len(w)
+
+
+def test_oracle_agrees_with_naive_mpmath_on_golden_cases():
+    """Every 7th finite golden case: the 40 exact digits against mpmath at 80 digits."""
+    checked = 0
+    for case in load_cases()[::7]:
+        if case["error"] or "nan" in case["expected"]["exact"] or "inf" in str(case["expected"]["exact"]):
+            continue
+        dt = case["dtype"]
+        sw = None if case["sample_weight"] is None else decode(case["sample_weight"], dt)
+        got, _, _ = derivation.evaluate_mpmath(
+            decode(case["y_true"], dt),
+            decode(case["y_pred"], dt),
+            sw,
+            axis=case["axis"],
+            reduction=case["reduction"],
+            dtype=dt,
+            dps=80,
+        )
+        for exact, mp_value in zip(case["expected"]["exact"], got, strict=True):
+            mpmath.mp.dps = 80
+            ref = mpmath.mpf(exact)
+            assert abs(ref - mp_value) <= mpmath.mpf(10) ** -38 * max(abs(mp_value), mpmath.mpf(10) ** -30), case["id"]
+        checked += 1
+    assert checked > 150
+
+
+def test_verify_repeats_every_rounding():
+    res = oracle.evaluate(
+        np.ones((3, 5)), np.arange(15.0).reshape(3, 5), dtype="float32", verify=True, gradients=True, reduction="none"
+    )
+    assert len(res.values) == 3 and res.gradients is not None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "clause"),
+    [
+        ({"y_true": [[1.0, 2.0]], "y_pred": [[1.0, 2.0, 3.0]]}, "CS-ERR-1"),
+        ({"y_true": [1.0, 2.0], "y_pred": [[1.0], [2.0]]}, "CS-ERR-1"),
+        ({"y_true": [1.0, 2.0], "y_pred": [1.0, 2.0], "axis": 1}, "CS-ERR-2"),
+        ({"y_true": [1.0, 2.0], "y_pred": [1.0, 2.0], "reduction": "mean"}, "CS-RED-6"),
+        ({"y_true": [[1.0], [2.0]], "y_pred": [[1.0], [2.0]], "sample_weight": [1.0, 2.0, 3.0]}, "CS-SW-5"),
+    ],
+)
+def test_rejected_inputs_name_their_clause(kwargs, clause):
+    t, p = kwargs.pop("y_true"), kwargs.pop("y_pred")
+    with pytest.raises(oracle.SpecError) as info:
+        oracle.evaluate(t, p, **kwargs)
+    assert info.value.clause == clause and isinstance(info.value, ValueError)
+
+
+def test_weights_align_with_leading_axes():
+    """CS-SW-3: a [batch] weight scales each sample of a rank-3 loss."""
+    t = np.ones((2, 3, 2, 4))
+    res = oracle.evaluate(t, t, [1.0, 2.0], reduction="none", dtype=F64)
+    assert res.values == [-1.0] * 6 + [-2.0] * 6
