@@ -1,0 +1,120 @@
+"""Golden data: regenerates byte for byte, catches tampering, covers every clause, matches FORMAT.md."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cosine_spec.spec import clauses, golden
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "spec" / "golden"
+# Clauses checked on the class API by the harness (conf/), not by a golden case of values.
+CLASS_LEVEL = {"CS-API-3"}
+
+
+def test_golden_check_regenerates_byte_for_byte():
+    assert golden.check(GOLDEN, jobs=2, progress=False) == []
+
+
+def test_changing_one_byte_is_caught_and_named(tmp_path):
+    copy = tmp_path / "golden"
+    shutil.copytree(GOLDEN, copy)
+    path = copy / "seed.json"
+    text = path.read_text()
+    marker = '"expected":{"data":["-0x1.0000000000000p-1"]'
+    assert marker in text
+    path.write_text(text.replace(marker, marker.replace("p-1", "p-2"), 1))
+    problems = golden.check(copy, jobs=1, progress=False)
+    assert len(problems) == 1 and re.search(r"seed\.json: case seed-ex1-auto\S* differs", problems[0]), problems
+
+
+def test_cli_exit_codes(tmp_path):
+    copy = tmp_path / "golden"
+    shutil.copytree(GOLDEN, copy)
+    (copy / "seed.json").write_text((copy / "seed.json").read_text().replace("0x1.0000000000000p-1", "0x1.0p-1", 1))
+    run = subprocess.run([sys.executable, "-m", "cosine_spec.conf.cli", "golden", "--check", "--quiet", "--dir",
+                          str(copy)], capture_output=True, text=True)
+    assert run.returncode == 1 and "seed.json: case" in run.stderr
+
+
+def test_pure_python_fallback_gives_identical_bytes():
+    """fractions.Fraction instead of gmpy2: the same bytes (checked on three families)."""
+    code = (
+        "from cosine_spec.spec import golden, cases, exact; assert exact.BACKEND == 'fractions';"
+        "import sys; by = {}\n"
+        "for c in cases.catalogue(): by.setdefault(c.family, []).append(c)\n"
+        "for f in ('seed', 'tiny', 'zero'):\n"
+        "    sys.stdout.write(golden._family_bytes((f, by[f], False))[1].decode())"
+    )
+    env = dict(os.environ, COSINE_SPEC_PURE_PYTHON="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out == "".join((GOLDEN / f"{f}.json").read_text() for f in ("seed", "tiny", "zero"))
+
+
+def test_enough_cases_and_every_normative_clause_has_one():
+    cases = golden.load_cases()
+    assert len(cases) >= 1500
+    tagged = {c for case in cases for c in case["clauses"]}
+    missing = [cid for cid in clauses.normative_ids() if cid not in tagged and cid not in CLASS_LEVEL]
+    assert missing == [], f"normative clauses without a golden case: {missing}"
+    assert tagged <= set(clauses.clause_ids()), f"unknown clause IDs in golden data: {tagged - set(clauses.clause_ids())}"
+
+
+def test_case_ids_unique_and_errors_consistent():
+    cases = golden.load_cases()
+    assert len({c["id"] for c in cases}) == len(cases)
+    for c in cases:
+        assert (c["error"] is None) == (c["expected"] is not None), c["id"]
+
+
+def test_format_doc_lists_exactly_the_keys_in_the_data():
+    doc = (GOLDEN / "FORMAT.md").read_text()
+    section = doc.split("## A case", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]  # skip header and rule
+    documented = set()
+    for row in rows:
+        documented |= set(re.findall(r"`([a-z_]+)`", row.split("|")[1]))
+    keys = set()
+    for c in golden.load_cases():
+        keys |= set(c)
+    assert documented == keys
+    assert '"exact"' in doc and "GRADIENT is `{\"y_true\": [..], \"y_pred\": [..]}`" in doc
+
+
+def test_manifest_hashes_match_files():
+    manifest = json.loads((GOLDEN / "MANIFEST.json").read_text())
+    for name, entry in manifest["files"].items():
+        assert hashlib.sha256((GOLDEN / name).read_bytes()).hexdigest() == entry["sha256"], name
+    assert manifest["total_cases"] == len(golden.load_cases())
+
+
+def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
+    """A wheel built from the tree installs cosine_spec.{spec,impl,conf} with the golden data, nothing else."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("cosine_spec-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        zf.extractall(tmp_path / "site")
+    tops = {n.split("/")[0] for n in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"cosine_spec"}
+    assert any(n.endswith("golden/MANIFEST.json") for n in names)
+    code = ("import cosine_spec.spec.golden as g, cosine_spec.impl, cosine_spec.conf.cli as c;"
+            "assert g.__file__.startswith(%r), g.__file__; print(len(g.load_cases()))" % str(tmp_path / "site"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")))
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 1500
+
+
+@pytest.mark.parametrize("family", ["seed", "tiny", "zero", "huge", "errors", "nonfinite", "empty"])
+def test_family_files_exist(family):
+    assert (GOLDEN / f"{family}.json").exists()
