@@ -4,7 +4,16 @@ project = "cosine-spec"
 author = "cosine-spec contributors"
 copyright = "cosine-spec contributors"
 
-extensions = ["myst_parser"]
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import derivation  # noqa: E402  (docs/derivation.py: sympy typesets the oracle's formulas)
+
+derivation.write(Path(__file__).parent / "_generated")
+
+extensions = ["myst_parser", "sphinx.ext.mathjax"]
+myst_enable_extensions = ["dollarmath"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build"]
