@@ -1,11 +1,11 @@
 """Sphinx configuration of the cosine-spec site (MyST Markdown; built with ``sphinx-build -W``)."""
 
+import sys
+from pathlib import Path
+
 project = "cosine-spec"
 author = "cosine-spec contributors"
 copyright = "cosine-spec contributors"
-
-import sys
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import derivation  # noqa: E402  (docs/derivation.py: sympy typesets the oracle's formulas)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import sympy as sp
-
 from cosine_spec.spec import derivation as d
 
 
