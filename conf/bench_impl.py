@@ -1,0 +1,186 @@
+"""Benchmark of the reference implementation (cosine_spec.impl): speed, memory and accuracy.
+
+Run ``python -m cosine_spec.conf.bench_impl [--repeats N] [--no-tf] [--no-accuracy]``. It prints
+numbers and never fails on them (timings on shared machines are noisy; no test asserts a time).
+
+- speed: float32 inputs of shapes (4096, 1024) and (65536, 16), "sum_over_batch_size", value and
+  value + gradient, median of ``--repeats`` interleaved runs, for this implementation, tf-keras eager
+  (if installed), a naive float32 numpy formula and the same formula in float64;
+- memory: peak bytes allocated during our call (tracemalloc sees numpy's allocations), over the size
+  of the two inputs; the gradient's outputs count (they are as large as the inputs);
+- accuracy: per dtype, max and 99th percentile error in ulps of the per-sample values of the golden
+  cases whose dot product is not cancellation-bound (sum |t_i p_i| <= 1000 |t . p|), ours and tf-keras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+from cosine_spec.impl import loss
+
+SHAPES = [(4096, 1024), (65536, 16)]
+CANCELLATION = 1000.0
+
+
+def _naive(dtype):
+    def value(a, b):
+        a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+        na, nb = np.sqrt((a * a).sum(1)), np.sqrt((b * b).sum(1))
+        return np.float32(-((a * b).sum(1) / (na * nb)).mean())
+
+    def both(a, b):
+        a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+        na, nb = np.sqrt((a * a).sum(1)), np.sqrt((b * b).sum(1))
+        dot = (a * b).sum(1)
+        n = a.shape[0]
+        c = dot / (na * nb)
+        ga = (-(b / (na * nb)[:, None]) + (c / na**2)[:, None] * a) / n
+        gb = (-(a / (na * nb)[:, None]) + (c / nb**2)[:, None] * b) / n
+        return np.float32(-c.mean()), ga.astype(np.float32), gb.astype(np.float32)
+
+    return value, both
+
+
+def _ours():
+    return (lambda a, b: loss(a, b)), (lambda a, b: loss.value_and_grad(a, b))
+
+
+def _tf():
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    cs = tf.keras.losses.CosineSimilarity(axis=-1)
+
+    def value(a, b):
+        return cs(a, b).numpy()
+
+    def both(a, b):
+        with tf.GradientTape() as tape:
+            tape.watch([a, b])
+            out = cs(a, b)
+        ga, gb = tape.gradient(out, [a, b])
+        return out.numpy(), ga.numpy(), gb.numpy()
+
+    return value, both, tf.constant
+
+
+def _time(candidates: dict, repeats: int) -> dict:
+    times = {k: [] for k in candidates}
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {k: 1e3 * statistics.median(v) for k, v in times.items()}
+
+
+def _peak(fn, nbytes: int) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / nbytes
+    finally:
+        tracemalloc.stop()
+
+
+def speed(repeats: int, with_tf: bool) -> None:
+    tf_fns = _tf() if with_tf else None
+    print(f"speed: median of {repeats} interleaved runs, ms; float32, reduction sum_over_batch_size")
+    for shape in SHAPES:
+        rng = np.random.default_rng(0)
+        a, b = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+        fns = {"ours": _ours(), "naive f32": _naive(np.float32), "f64 upcast": _naive(np.float64)}
+        for i, what in enumerate(("value", "value+grad")):
+            cands = {name: (lambda f=f[i], a=a, b=b: f(a, b)) for name, f in fns.items()}
+            if tf_fns is not None:
+                ta, tb = tf_fns[2](a), tf_fns[2](b)
+                cands["tf-keras eager"] = lambda f=tf_fns[i], ta=ta, tb=tb: f(ta, tb)
+            ms = _time(cands, repeats)
+            line = ", ".join(f"{k} {v:.2f}" for k, v in ms.items())
+            ratios = f"ours/naive {ms['ours'] / ms['naive f32']:.2f}x"
+            if "tf-keras eager" in ms:
+                ratios += f", ours/tf {ms['ours'] / ms['tf-keras eager']:.2f}x"
+            peak = _peak(cands["ours"], a.nbytes + b.nbytes)
+            print(f"  {shape} {what:10s}: {line}; {ratios}; peak extra memory {peak:.2f}x input")
+
+
+def _ulps(got, want, dtype):
+    from cosine_spec.conf.tolerance import ulp
+
+    return np.abs(got.astype(np.float64) - want.astype(np.float64)) / ulp(want.astype(np.float64), dtype)
+
+
+def _tf_none(case):
+    import tensorflow as tf
+
+    cs = tf.keras.losses.CosineSimilarity(axis=case.axis, reduction="none")
+    dtype = tf.bfloat16 if case.dtype == "bfloat16" else case.dtype
+    t, p = (tf.cast(tf.constant(np.asarray(x, np.float64)), dtype) for x in (case.y_true, case.y_pred))
+    return tf.cast(cs(t, p), tf.float64).numpy()
+
+
+def accuracy(with_tf: bool) -> None:
+    from cosine_spec.conf.golden_io import load_cases
+
+    tf_ok = with_tf and _tf() is not None
+    rows: dict[str, dict[str, list]] = {}
+    for case in load_cases():
+        if case.error or case.reduction != "none" or case.sample_weight is not None or not case.expected.size:
+            continue
+        want = case.expected.astype(np.float64)
+        t, p = (np.moveaxis(np.asarray(x, np.float64), case.axis, -1) for x in (case.y_true, case.y_pred))
+        with np.errstate(all="ignore"):
+            ts = np.ldexp(t, -np.frexp(np.max(np.abs(t), axis=-1, initial=0))[1][..., None])
+            ps = np.ldexp(p, -np.frexp(np.max(np.abs(p), axis=-1, initial=0))[1][..., None])
+            keep = (np.sum(np.abs(ts * ps), -1) <= CANCELLATION * np.abs(np.sum(ts * ps, -1))) & np.isfinite(want)
+        keep &= want != 0
+        if not keep.any():
+            continue
+        row = rows.setdefault(case.dtype, {"ours": [], "tf": []})
+        ours = loss(case.y_true, case.y_pred, axis=case.axis, reduction="none")
+        row["ours"].extend(_ulps(ours, case.expected, case.dtype)[keep].tolist())
+        if tf_ok:
+            with np.errstate(all="ignore"):
+                row["tf"].extend(_ulps(_tf_none(case), case.expected, case.dtype)[keep].tolist())
+    print("accuracy: per-sample values of golden 'none' cases, not cancellation-bound; error in ulps")
+    print(f"  {'dtype':9s} {'n':>5s}  {'ours max':>9s} {'ours p99':>9s}  {'tf max':>9s} {'tf p99':>9s}")
+    for dtype in ("float16", "bfloat16", "float32", "float64"):
+        if dtype not in rows:
+            continue
+        r = rows[dtype]
+        cells = [f"{np.max(r['ours']):9.3g}", f"{np.percentile(r['ours'], 99):9.3g}"]
+        tf_vals = np.array(r["tf"], dtype=np.float64)
+        nan_note = ""
+        if tf_vals.size:  # a NaN or inf result where the spec has a finite one counts as an infinite error
+            tf_vals = np.where(np.isnan(tf_vals), np.inf, tf_vals)
+            cells += [f"{np.max(tf_vals):9.3g}", f"{np.sort(tf_vals)[int(0.99 * (tf_vals.size - 1))]:9.3g}"]
+            nan_note = f"  (tf > 1 ulp on {int(np.sum(tf_vals > 1))}, non-finite on {int(np.sum(np.isinf(tf_vals)))})"
+        else:
+            cells += ["-", "-"]
+        print(f"  {dtype:9s} {len(r['ours']):5d}  {cells[0]} {cells[1]}  {cells[2]} {cells[3]}{nan_note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cosine_spec.conf.bench_impl", description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--no-tf", action="store_true", help="skip tf-keras even if installed")
+    parser.add_argument("--no-accuracy", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.no_speed:
+        speed(args.repeats, not args.no_tf)
+    if not args.no_accuracy:
+        accuracy(not args.no_tf)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
