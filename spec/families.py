@@ -162,6 +162,9 @@ def tiny() -> list[Case]:
                         note=f"x**2 {label.replace('-', ' ')} 1e-12: the clamp boundary",
                     )
                 )
+        sub = math.ldexp(1.0, FORMATS[dt].emin - 2)  # a subnormal of the dtype
+        out.append(Case(f"tiny-{dt}-subnormal-input", "tiny", ["CS-VAL-5", "CS-NUM-1"], dt, arr([[sub, 0.0]], dt),
+                        arr([[1.0, 0.0]], dt), -1, "none", note="a subnormal input is scaled by 1e6, not flushed to 0"))
         for x, want in ((1e-7, "-0.1"), (5e-7, "-0.5")):
             out.append(
                 Case(
@@ -177,6 +180,16 @@ def tiny() -> list[Case]:
                 )
             )
     return out
+
+
+def ties() -> list[Case]:
+    """Results that are exact ties between two floats: they must round half to even (CS-NUM-1)."""
+    z, o = arr(np.zeros((1, 5)), "float16"), arr(np.ones((1, 5)), "float16")
+    return [
+        Case("tiny-float16-exact-tie", "tiny", ["CS-NUM-1", "CS-VAL-4", "CS-GRAD-1"], "float16", z, o, 0,
+             "sum_over_batch_size", arr(0.25, "float16"),
+             note="d/dy_true = -0.25 / 1e-6 / 5 = -50000 exactly, a float16 tie: rounds to -49984"),
+    ]
 
 
 def _tiny(scale2: float, dt: str, d: int, rng: random.Random) -> np.ndarray:
@@ -277,6 +290,7 @@ def all_cases() -> list[Case]:
         seed()
         + zero()
         + tiny()
+        + ties()
         + huge()
         + geo.geometry()
         + geo.lengths()

@@ -183,7 +183,7 @@ def randomized(count: int = 720) -> list[Case]:
         emin, emax = rng.choice(((-2, 2), (-20, 20), (-1, 1)))
         out.append(
             Case(
-                f"random-{k:04d}",
+                f"random-{k:04d}" + ("-wide" if emax == 20 else ""),
                 "random",
                 ["CS-VAL-1", RED_CLAUSE[red], clause],
                 dt,

@@ -78,7 +78,16 @@ def _samples(t: np.ndarray, p: np.ndarray, dtype: str) -> list[_Sample]:
 
 
 def _sqrt_enclosure(x: Fraction, prec: int) -> tuple[Fraction, Fraction]:
-    """lo <= sqrt(x) <= hi with hi - lo <= 2**-prec * sqrt(x) (x > 0); lo == hi when the root is exact."""
+    """lo <= sqrt(x) <= hi with hi - lo <= 2**-prec * sqrt(x) (x > 0); lo == hi when the root is rational.
+
+    A rational root (e.g. sqrt(1e-12) = 1e-6, which no power-of-two scaling makes an integer) is returned
+    exactly, so an exactly representable tie is rounded half to even instead of refined forever.
+    """
+    num, den = x.numerator, x.denominator
+    rn, rd = isqrt(num), isqrt(den)
+    if rn * rn == num and rd * rd == den:
+        root = Fraction(rn, rd)
+        return root, root
     shift = max(0, prec - floor_half_log2(x)) + 2
     scaled = x * (1 << (2 * shift))
     r = isqrt(scaled.numerator // scaled.denominator)

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from cosine_spec.spec import clauses, golden
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,8 +39,11 @@ def test_cli_exit_codes(tmp_path):
     copy = tmp_path / "golden"
     shutil.copytree(GOLDEN, copy)
     (copy / "seed.json").write_text((copy / "seed.json").read_text().replace("0x1.0000000000000p-1", "0x1.0p-1", 1))
-    run = subprocess.run([sys.executable, "-m", "cosine_spec.conf.cli", "golden", "--check", "--quiet", "--dir",
-                          str(copy)], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "cosine_spec.conf.cli", "golden", "--check", "--quiet", "--dir", str(copy)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1 and "seed.json: case" in run.stderr
 
 
@@ -65,7 +67,9 @@ def test_enough_cases_and_every_normative_clause_has_one():
     tagged = {c for case in cases for c in case["clauses"]}
     missing = [cid for cid in clauses.normative_ids() if cid not in tagged and cid not in CLASS_LEVEL]
     assert missing == [], f"normative clauses without a golden case: {missing}"
-    assert tagged <= set(clauses.clause_ids()), f"unknown clause IDs in golden data: {tagged - set(clauses.clause_ids())}"
+    assert tagged <= set(clauses.clause_ids()), (
+        f"unknown clause IDs in golden data: {tagged - set(clauses.clause_ids())}"
+    )
 
 
 def test_case_ids_unique_and_errors_consistent():
@@ -86,7 +90,7 @@ def test_format_doc_lists_exactly_the_keys_in_the_data():
     for c in golden.load_cases():
         keys |= set(c)
     assert documented == keys
-    assert '"exact"' in doc and "GRADIENT is `{\"y_true\": [..], \"y_pred\": [..]}`" in doc
+    assert '"exact"' in doc and 'GRADIENT is `{"y_true": [..], "y_pred": [..]}`' in doc
 
 
 def test_manifest_hashes_match_files():
@@ -98,8 +102,22 @@ def test_manifest_hashes_match_files():
 
 def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
     """A wheel built from the tree installs cosine_spec.{spec,impl,conf} with the golden data, nothing else."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("cosine_spec-*.whl"))
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
@@ -107,10 +125,18 @@ def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"cosine_spec"}
     assert any(n.endswith("golden/MANIFEST.json") for n in names)
-    code = ("import cosine_spec.spec.golden as g, cosine_spec.impl, cosine_spec.conf.cli as c;"
-            "assert g.__file__.startswith(%r), g.__file__; print(len(g.load_cases()))" % str(tmp_path / "site"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                         env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")))
+    site = str(tmp_path / "site")
+    code = (
+        "import cosine_spec.spec.golden as g, cosine_spec.impl, cosine_spec.conf.cli as c;"
+        f"assert g.__file__.startswith({site!r}), g.__file__; print(len(g.load_cases()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")),
+    )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 1500
 

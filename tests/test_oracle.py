@@ -5,7 +5,6 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
-
 from cosine_spec.spec import derivation, oracle
 from cosine_spec.spec.exact import FORMATS, round_fraction
 from cosine_spec.spec.golden import decode, load_cases
@@ -160,3 +159,10 @@ def test_weights_align_with_leading_axes():
     t = np.ones((2, 3, 2, 4))
     res = oracle.evaluate(t, t, [1.0, 2.0], reduction="none", dtype=F64)
     assert res.values == [-1.0] * 6 + [-2.0] * 6
+
+
+def test_exact_ties_round_half_to_even():
+    """sqrt(1e-12) is rational but not dyadic: the tie -50000 in float16 must resolve to -49984 (even)."""
+    res = oracle.evaluate(np.zeros((1, 5)), np.ones((1, 5)), 0.25, axis=0, dtype="float16", gradients=True)
+    assert res.gradients[0][0] == [-49984.0] * 5
+    assert oracle.evaluate([[3.0]], [[1.0]], [[1.0]], dtype="float16", reduction="sum").values == [-1.0]

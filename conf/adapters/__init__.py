@@ -1,0 +1,50 @@
+"""Adapters: one small module per target, each turning an implementation into the target contract.
+
+The contract (DESIGN.md) is the `MODULE:ATTR` one: `loss(y_true, y_pred, sample_weight=None, *, axis=-1,
+reduction="sum_over_batch_size") -> numpy array`, numpy inputs (bfloat16 via ml_dtypes), reductions "auto",
+"none", "sum", "sum_over_batch_size"; optional `loss.grad(...) -> (d_y_true, d_y_pred)` of the reduced loss
+(of the sum of the losses for "none").
+
+Adding a target
+---------------
+1. Write `conf/adapters/<name>.py` with a `load() -> Adapter` (see `base.Adapter`): implement `loss`,
+   set `has_grad` and implement `grad` if the framework differentiates, narrow `dtypes` if it lacks one,
+   return class-level checks (`ExtraCheck`) from `extra_checks()` for clauses a plain function cannot
+   show (constructor, config, distribution strategy, fit), and a one-line `repro(case)`.
+   `load()` imports the framework and raises `TargetError` saying how to install it when it is missing.
+2. Register the name in `BUILTIN` below.
+3. Write `conf/expectations/<name>.toml` with the deviations you measured (format in
+   `conf/expectations.py`), each with a reason and an upstream link (or "none known").
+4. Add a test in `tests/test_conf_<name>.py` that the target runs conformant with those expectations.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from cosine_spec.conf.adapters.base import Adapter, ExtraCheck
+from cosine_spec.conf.errors import TargetError
+
+BUILTIN = {"reference": "cosine_spec.conf.adapters.reference", "tf-keras": "cosine_spec.conf.adapters.tf_keras"}
+PLANNED = ("keras", "torch", "optax", "cmd:COMMAND")
+
+__all__ = ["Adapter", "ExtraCheck", "resolve", "BUILTIN"]
+
+
+def resolve(target: str | Adapter) -> Adapter:
+    """The adapter for a target name (`reference`, `tf-keras`, `MODULE:ATTR`) or an adapter itself."""
+    if isinstance(target, Adapter):
+        return target
+    if not isinstance(target, str) or not target:
+        raise TargetError(f"Got target {target!r}; give a built-in name ({', '.join(BUILTIN)}) or MODULE:ATTR.")
+    if target in BUILTIN:
+        return importlib.import_module(BUILTIN[target]).load()
+    if target.startswith("cmd:") or target in PLANNED:
+        raise TargetError(f"target {target!r} is planned but has no adapter yet; available: "
+                          f"{', '.join(BUILTIN)} and MODULE:ATTR (any Python callable with the contract).")
+    if ":" in target:
+        from cosine_spec.conf.adapters.pycallable import load_callable
+
+        return load_callable(target)
+    raise TargetError(f"unknown target {target!r}; the built-in targets are {', '.join(BUILTIN)}, or give "
+                      f"MODULE:ATTR for a Python callable, e.g. `cosine-spec check mypkg.losses:cosine`.")

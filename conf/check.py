@@ -1,0 +1,75 @@
+"""`cosine-spec check TARGET`: the thin command line over `runner.run` (exit 0 / 1 / 2, see DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.render import render
+from cosine_spec.conf.runner import TIERS, run
+
+EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), or MODULE:ATTR,
+a Python callable f(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size") -> numpy
+array (optionally f.grad(...) -> (d_y_true, d_y_pred)); MODULE is imported from the current directory or PYTHONPATH.
+
+exit status: 0 conformant (no undeclared failure), 1 not conformant, 2 usage or setup error.
+A declared deviation that passes ("unexpected pass") is always reported; it makes the run not conformant
+when the run is strict: by default a full, unfiltered run; --strict / --no-strict override."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cosine-spec check", description="Hold an implementation of the cosine "
+                                "similarity loss against the spec's golden cases.", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", help="reference, tf-keras or MODULE:ATTR")
+    p.add_argument("--tier", choices=TIERS, default="full",
+                   help="full: every golden case (default); fast: a deterministic slice covering every clause "
+                        "in every dtype with a few cases per family")
+    p.add_argument("--dtypes", help="comma-separated subset of float16,bfloat16,float32,float64")
+    p.add_argument("--clauses", help="comma-separated clause IDs, e.g. CS-VAL-1,CS-SW-2")
+    p.add_argument("--cases", metavar="GLOB", help="only cases whose id matches this fnmatch glob")
+    p.add_argument("--expectations", metavar="PATH", help="declared deviations (TOML); default: the built-in "
+                   "target's own file; 'none' for none")
+    p.add_argument("--golden", metavar="DIR", help="golden data directory (default: the installed spec's)")
+    p.add_argument("--report-json", metavar="PATH", help="write the full report as JSON")
+    p.add_argument("--junit-xml", metavar="PATH", help="write JUnit XML, one testcase per case")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="per-call timeout for the target (default 60; 0 disables)")
+    p.add_argument("--max-failures-shown", type=int, default=20, metavar="N",
+                   help="failing-case blocks printed (default 20)")
+    strict = p.add_mutually_exclusive_group()
+    strict.add_argument("--strict", dest="strict", action="store_true", default=None,
+                        help="a declared deviation that passes makes the run not conformant")
+    strict.add_argument("--no-strict", dest="strict", action="store_false",
+                        help="report unexpected passes without failing the run")
+    return p
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def cli_main(argv: list[str]) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a usage error exits 2
+        return int(exc.code or 0)
+    expectations = "default" if args.expectations is None else (
+        None if args.expectations.lower() == "none" else args.expectations)
+    try:
+        report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
+                     cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
+                     strict=args.strict)
+        if args.report_json:
+            report.write_json(args.report_json)
+        if args.junit_xml:
+            report.write_junit(args.junit_xml)
+    except HarnessError as exc:
+        print(f"cosine-spec check: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"cosine-spec check: error: cannot write a report: {exc}", file=sys.stderr)
+        return 2
+    print(render(report, args.max_failures_shown))
+    return report.exit_code

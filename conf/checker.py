@@ -1,0 +1,186 @@
+"""Judge one outcome of the target against one golden case: the verdict names the clauses that failed.
+
+A case fails a clause when (value check) shape, NaN pattern, raised error class or a value beyond tolerance
+disagrees with the oracle (the case's clauses other than CS-GRAD-1), when the result dtype differs
+(CS-OUT-1), when a per-sample value of an unweighted NONE reduction lies outside [-1, 1] (CS-VAL-2, judged
+exactly, no tolerance), or (gradient check) when no alternative gradient matches (CS-GRAD-1).
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+
+import numpy as np
+from cosine_spec.conf import tolerance
+from cosine_spec.conf.golden_io import Case
+
+GRAD = "CS-GRAD-1"
+
+
+@dataclass
+class Outcome:
+    """What a call to the target did: returned `value`, raised `exc`, or timed out."""
+
+    value: object = None
+    exc: BaseException | None = None
+    timed_out: float | None = None
+
+
+@dataclass
+class Verdict:
+    failures: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    actual: str = ""
+    expected: str = ""
+    max_err: float | None = None
+    max_ulp: float | None = None
+    tol: float | None = None
+
+    def fail(self, clauses: tuple[str, ...], message: str) -> None:
+        self.failures.append((clauses, message))
+
+    @property
+    def failed_clauses(self) -> list[str]:
+        return sorted({c for cl, _ in self.failures for c in cl})
+
+    @property
+    def message(self) -> str:
+        return "; ".join(msg for _, msg in self.failures)
+
+
+def short(a: object, limit: int = 6) -> str:
+    """A short readable rendering of an array (float64 repr of each element) or any other object."""
+    if isinstance(a, np.ndarray | np.generic):
+        arr = np.asarray(a)
+        try:
+            flat = [repr(float(v)) for v in arr.astype(np.float64).ravel()[:limit]]
+        except (TypeError, ValueError):
+            return f"array(dtype={arr.dtype}, shape={arr.shape})"
+        more = ", ..." if arr.size > limit else ""
+        body = flat[0] if arr.ndim == 0 else "[" + ", ".join(flat) + more + "]"
+        return f"{body} ({arr.dtype}, shape {arr.shape})" if arr.ndim else f"{body} ({arr.dtype})"
+    text = repr(a)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+# Clauses with a check of their own: the gradient (judge_grad), dtype and shape (CS-OUT-1), the exact [-1, 1]
+# bound (CS-VAL-2). A value outside tolerance does not fail them.
+OWN_CHECK = {GRAD, "CS-OUT-1", "CS-VAL-2"}
+
+
+def value_clauses(case: Case) -> tuple[str, ...]:
+    """The clauses a value comparison speaks for: the case's clauses without those checked on their own."""
+    return tuple(c for c in case.clauses if c not in OWN_CHECK) or case.clauses
+
+
+def _raised(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+def _error_matches(exc: BaseException, name: str) -> bool:
+    wanted = getattr(builtins, name, None)
+    if isinstance(wanted, type) and issubclass(wanted, BaseException):
+        return isinstance(exc, wanted)
+    return any(k.__name__ == name for k in type(exc).__mro__)
+
+
+def _compare(v: Verdict, clauses, act, exact, expected, tol, dtype: str, label: str) -> bool:
+    """Values within tolerance (NaN pattern included); record the worst element. True when all pass."""
+    a, x = act.astype(np.float64), np.asarray(exact, dtype=np.float64)
+    nan_x, nan_a = np.isnan(x), np.isnan(a)
+    if np.any(nan_x != nan_a):
+        idx = np.argwhere(nan_x != nan_a)[0]
+        v.fail(clauses, f"{label}NaN pattern differs at index {tuple(int(i) for i in idx)}: "
+                        f"expected {x[tuple(idx)]!r}, got {a[tuple(idx)]!r}")
+        return False
+    with np.errstate(all="ignore"):
+        same = (a == np.asarray(expected, dtype=np.float64)) | nan_x
+        err = np.where(same, 0.0, np.abs(a - x))
+        ulps = err / tolerance.ulp(expected, dtype)
+        ratio = np.where(err == 0, 0.0, err / tol)
+    ratio = np.where(np.isnan(ratio), np.inf, ratio)
+    worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.size else ()
+    if ratio.size:
+        if v.max_err is None or err[worst] > v.max_err:
+            v.max_err, v.tol = float(err[worst]), float(np.broadcast_to(tol, err.shape)[worst])
+        v.max_ulp = max(v.max_ulp or 0.0, float(np.max(ulps)))
+    if ratio.size and not ratio[worst] <= 1.0:
+        v.fail(clauses, f"{label}value at index {tuple(int(i) for i in worst)} is {a[worst]!r}, expected "
+                        f"{x[worst]!r}: error {err[worst]:.3g} ({ulps[worst]:.3g} ulp) > tolerance "
+                        f"{np.broadcast_to(tol, err.shape)[worst]:.3g}")
+        return False
+    return True
+
+
+def judge_value(case: Case, out: Outcome) -> Verdict:
+    """The verdict of a value call (`loss(...)`) on `case`."""
+    v, clauses = Verdict(), value_clauses(case)
+    v.expected = f"raises {case.error}" if case.error else short(case.expected)
+    if out.timed_out is not None:
+        v.actual = f"timed out after {out.timed_out:g} s"
+        v.fail(clauses, v.actual)
+        return v
+    if out.exc is not None:
+        v.actual = "raised " + _raised(out.exc)
+        if not (case.error and _error_matches(out.exc, case.error)):
+            v.fail(clauses, f"expected {v.expected}, {v.actual}")
+        return v
+    v.actual = short(out.value)
+    if case.error:
+        v.fail(clauses, f"expected {case.error}, returned {v.actual}")
+        return v
+    if not isinstance(out.value, np.ndarray | np.generic):
+        v.fail(clauses, f"returned {type(out.value).__name__} {v.actual}; the contract requires a numpy array")
+        return v
+    act = np.asarray(out.value)
+    if act.shape != case.expected.shape:
+        v.fail(tuple(dict.fromkeys(clauses + ("CS-OUT-1",))), f"shape {act.shape}, expected {case.expected.shape}")
+        return v
+    if act.dtype != case.expected.dtype:
+        v.fail(("CS-OUT-1",), f"dtype {act.dtype}, expected {case.expected.dtype}")
+    if act.dtype.kind not in "fiu" and act.dtype.name != "bfloat16":
+        v.fail(clauses, f"non-numeric dtype {act.dtype}")
+        return v
+    _compare(v, clauses, act, case.exact, case.expected, tolerance.value_tolerance(case), case.dtype, "")
+    if case.reduction == "none" and (case.sample_weight is None or np.all(case.sample_weight == 1)):
+        a = act.astype(np.float64)
+        outside = np.isfinite(a) & (np.abs(a) > 1.0)
+        if np.any(outside):
+            idx = tuple(int(i) for i in np.argwhere(outside)[0])
+            v.fail(("CS-VAL-2",), f"per-sample value {a[idx]!r} at index {idx} lies outside [-1, 1]")
+    return v
+
+
+def judge_grad(case: Case, out: Outcome) -> Verdict:
+    """The verdict of a gradient call (`loss.grad(...)`) on `case`: some alternative must match."""
+    v, clauses = Verdict(), (GRAD,)
+    v.expected = " or ".join(f"({short(gt)}, {short(gp)})" for gt, gp in case.gradients[:2])
+    if out.timed_out is not None or out.exc is not None:
+        v.actual = f"timed out after {out.timed_out:g} s" if out.exc is None else "raised " + _raised(out.exc)
+        v.fail(clauses, "gradient " + v.actual)
+        return v
+    v.actual = short(out.value)
+    val = out.value
+    if not (isinstance(val, tuple | list) and len(val) == 2
+            and all(isinstance(g, np.ndarray | np.generic) for g in val)):
+        v.fail(clauses, f"grad returned {v.actual}; the contract requires a pair (d_y_true, d_y_pred) of arrays")
+        return v
+    gt, gp = (np.asarray(g) for g in val)
+    v.actual = f"({short(gt)}, {short(gp)})"
+    if gt.shape != case.y_true.shape or gp.shape != case.y_pred.shape:
+        v.fail(clauses, f"gradient shapes {gt.shape}, {gp.shape}; expected {case.y_true.shape}, "
+                        f"{case.y_pred.shape}")
+        return v
+    best: Verdict | None = None
+    for alt in case.gradients:
+        tt, tp = tolerance.grad_tolerance(case, alt)
+        trial = Verdict()
+        ok = _compare(trial, clauses, gt, alt[0], alt[0], tt, case.dtype, "d_y_true: ")
+        ok = _compare(trial, clauses, gp, alt[1], alt[1], tp, case.dtype, "d_y_pred: ") and ok
+        if ok or best is None:
+            best = trial
+        if ok:
+            break
+    v.failures, v.max_err, v.max_ulp, v.tol = best.failures, best.max_err, best.max_ulp, best.tol
+    return v

@@ -1,0 +1,113 @@
+"""Read the golden cases (format: `spec/golden/FORMAT.md`) into numpy arrays of each case's dtype.
+
+The harness reads the JSON files directly, as any runner in any language would: the format document is
+the contract, not the generator's Python API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import ml_dtypes
+import numpy as np
+from cosine_spec.conf.errors import GoldenDataError
+
+DTYPES: dict[str, type] = {
+    "float16": np.float16,
+    "bfloat16": ml_dtypes.bfloat16,
+    "float32": np.float32,
+    "float64": np.float64,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One golden case, decoded. `exact` is the float64 nearest to the oracle's 40-digit exact value."""
+
+    id: str
+    family: str
+    clauses: tuple[str, ...]
+    dtype: str
+    axis: int
+    reduction: str
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray | None
+    expected: np.ndarray | None
+    exact: np.ndarray | None
+    error: str | None
+    gradients: tuple[tuple[np.ndarray, np.ndarray], ...] | None
+    note: str = ""
+
+
+def golden_dir() -> Path:
+    """The checked-in golden data of the installed spec package."""
+    return Path(str(resources.files("cosine_spec.spec") / "golden"))
+
+
+def _floats(hexes: list[str]) -> np.ndarray:
+    return np.array([float.fromhex(h) if h not in ("inf", "-inf", "nan") else float(h) for h in hexes],
+                    dtype=np.float64)
+
+
+def _tensor(obj: dict | None, dtype: str) -> np.ndarray | None:
+    if obj is None:
+        return None
+    return _floats(obj["data"]).reshape(obj["shape"]).astype(DTYPES[dtype])
+
+
+def decode_case(raw: dict) -> Case:
+    """Decode one case dict of a golden file; a malformed case raises `GoldenDataError` naming it."""
+    try:
+        dtype = raw["dtype"]
+        if dtype not in DTYPES:
+            raise GoldenDataError(f"case {raw.get('id')!r}: dtype {dtype!r}; allowed: {', '.join(DTYPES)}")
+        exp = raw.get("expected")
+        exact = None
+        if exp is not None:
+            exact_strs = exp.get("exact") or exp["data"]
+            exact = np.array([float(s) if not s.startswith(("0x", "-0x")) else float.fromhex(s)
+                              for s in exact_strs], dtype=np.float64).reshape(exp["shape"])
+        grads = raw.get("gradients")
+        shape_t, shape_p = raw["y_true"]["shape"], raw["y_pred"]["shape"]
+        gradients = None if grads is None else tuple(
+            (_floats(g["y_true"]).reshape(shape_t).astype(DTYPES[dtype]),
+             _floats(g["y_pred"]).reshape(shape_p).astype(DTYPES[dtype])) for g in grads)
+        return Case(id=raw["id"], family=raw["family"], clauses=tuple(raw["clauses"]), dtype=dtype,
+                    axis=int(raw["axis"]), reduction=raw["reduction"],
+                    y_true=_tensor(raw["y_true"], dtype), y_pred=_tensor(raw["y_pred"], dtype),
+                    sample_weight=_tensor(raw.get("sample_weight"), dtype),
+                    expected=_tensor(exp, dtype), exact=exact, error=raw.get("error"),
+                    gradients=gradients, note=raw.get("note", ""))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GoldenDataError(f"golden case {raw.get('id', '?')!r} does not follow FORMAT.md: "
+                              f"{type(exc).__name__}: {exc}") from exc
+
+
+def load_cases(directory: Path | str | None = None) -> list[Case]:
+    """All cases of every `*.json` data file in `directory` (default: the spec's golden data), file order."""
+    root = Path(directory) if directory is not None else golden_dir()
+    files = sorted(p for p in root.glob("*.json") if p.name != "MANIFEST.json")
+    if not files:
+        raise GoldenDataError(f"no golden data files (*.json) in {root}; generate them with `cosine-spec golden`")
+    cases: list[Case] = []
+    for path in files:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise GoldenDataError(f"cannot read golden file {path}: {exc}") from exc
+        cases.extend(decode_case(raw) for raw in doc.get("cases", []))
+    return cases
+
+
+def spec_version(directory: Path | str | None = None) -> str:
+    """The spec version recorded in the golden MANIFEST.json, or 'unknown'."""
+    root = Path(directory) if directory is not None else golden_dir()
+    try:
+        manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unknown"
+    return str(manifest.get("spec_version", manifest.get("spec", "unknown")))

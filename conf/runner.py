@@ -1,0 +1,227 @@
+"""Run a target against the golden cases: `run(target, ...) -> Report`. Free of pytest and of printing."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from cosine_spec.conf import checker
+from cosine_spec.conf.adapters import Adapter, resolve
+from cosine_spec.conf.calls import Caller
+from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.expectations import Deviation, load_expectations
+from cosine_spec.conf.golden_io import DTYPES, Case, load_cases, spec_version
+from cosine_spec.conf.report import CaseResult, DeviationResult, Report
+
+TIERS = ("fast", "full")
+FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
+FAST_PER_CLAUSE = 3  # ... plus this many per (clause, dtype)
+EVERYWHERE = {"CS-OUT-1", "CS-VAL-2"}  # clauses every value check speaks for
+
+
+def fast_slice(cases: list[Case]) -> list[Case]:
+    """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype."""
+    keep, per_family, per_clause = set(), Counter(), Counter()
+    for c in cases:
+        wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
+        wanted |= any(per_clause[cl, c.dtype] < FAST_PER_CLAUSE for cl in c.clauses)
+        if wanted:
+            keep.add(c.id)
+            per_family[c.family, c.dtype] += 1
+            per_clause.update((cl, c.dtype) for cl in c.clauses)
+    return [c for c in cases if c.id in keep]
+
+
+def _spec_clauses() -> set[str]:
+    """Every clause ID of the spec text, so a clause no case reached shows as not tested."""
+    try:
+        from cosine_spec.spec.clauses import clause_ids
+    except ImportError:
+        return set()
+    return set(clause_ids())
+
+
+def _check_names(given: list[str] | None, known: set[str], what: str) -> None:
+    bad = sorted(set(given or ()) - known)
+    if bad:
+        raise HarnessError(f"Got {what} {', '.join(bad)}, but the known {what} are {', '.join(sorted(known))}.")
+
+
+def _result(
+    case: Case, kind: str, adapter: Adapter, verdict: checker.Verdict | None, seconds: float, clauses: tuple[str, ...]
+) -> CaseResult:
+    r = CaseResult(
+        id=case.id + ("/grad" if kind == "grad" else ""),
+        kind=kind,
+        family=case.family,
+        clauses=clauses,
+        dtype=case.dtype,
+        seconds=seconds,
+        inputs=f"y_true={checker.short(case.y_true)}, y_pred={checker.short(case.y_pred)}, "
+        f"sample_weight={checker.short(case.sample_weight)}, axis={case.axis}, "
+        f"reduction={case.reduction!r}",
+    )
+    if verdict is None:
+        r.status, r.message = "not_tested", f"target {adapter.name} has no gradient (f.grad)"
+        return r
+    r.expected, r.actual, r.message = verdict.expected, verdict.actual, verdict.message
+    r.max_err, r.max_ulp, r.tolerance = verdict.max_err, verdict.max_ulp, verdict.tol
+    r.failed_clauses = verdict.failed_clauses
+    if r.failed_clauses:
+        r.status, r.repro = "failed", adapter.repro(case, grad=kind == "grad")
+    return r
+
+
+def _run_case(case: Case, adapter: Adapter, call: Caller, want: set[str] | None) -> list[CaseResult]:
+    out = []
+    vclauses = checker.value_clauses(case)
+    args = (case.y_true, case.y_pred, case.sample_weight)
+    if want is None or want & (set(vclauses) | EVERYWHERE):
+        t0 = time.perf_counter()
+        o = call(adapter.loss, *(None if a is None else a.copy() for a in args), case.axis, case.reduction)
+        v = checker.judge_value(case, o)
+        out.append(_result(case, "value", adapter, v, time.perf_counter() - t0, vclauses))
+    if case.gradients and not case.error and (want is None or checker.GRAD in want):
+        v, t0 = None, time.perf_counter()
+        if adapter.has_grad:
+            o = call(adapter.grad, *(None if a is None else a.copy() for a in args), case.axis, case.reduction)
+            v = checker.judge_grad(case, o)
+        out.append(_result(case, "grad", adapter, v, time.perf_counter() - t0, (checker.GRAD,)))
+    return out
+
+
+def _run_extra(adapter: Adapter, want: set[str] | None, call: Caller) -> list[CaseResult]:
+    out = []
+    for chk in adapter.extra_checks():
+        if want is not None and not want & set(chk.clauses):
+            continue
+        t0 = time.perf_counter()
+        o = call(chk.run)
+        r = CaseResult(
+            id=chk.id,
+            kind="check",
+            family=adapter.name,
+            clauses=chk.clauses,
+            dtype=chk.dtype,
+            seconds=time.perf_counter() - t0,
+            expected="returns normally",
+            actual="returned",
+        )
+        if o.exc is not None or o.timed_out is not None:
+            r.actual = f"timed out after {o.timed_out:g} s" if o.exc is None else f"{type(o.exc).__name__}: {o.exc}"
+            r.status, r.message, r.failed_clauses = "failed", r.actual, list(chk.clauses)
+            r.repro = f"cosine-spec check {adapter.name} --clauses {','.join(chk.clauses)}"
+        out.append(r)
+    return out
+
+
+def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationResult]:
+    for r in results:
+        if r.failed_clauses:
+            r.undeclared = [
+                c for c in r.failed_clauses if not any(d.matches(r.id, c, r.dtype, r.message) for d in devs)
+            ]
+            r.status = "failed" if r.undeclared else "declared"
+    out = []
+    for d in devs:
+        matched = failed = 0
+        for r in results:
+            if r.status == "not_tested":
+                continue
+            msg = r.message if r.failed_clauses else None
+            hits = [c for c in set(r.clauses) | set(r.failed_clauses) if d.matches(r.id, c, r.dtype, msg)]
+            matched += bool(hits)
+            failed += any(c in r.failed_clauses for c in hits)
+        status = "held" if failed else ("unexpected_pass" if matched else "not_exercised")
+        out.append(DeviationResult(d, status, matched, failed))
+    return out
+
+
+def _clause_table(results: list[CaseResult], known: set[str]) -> dict[str, str]:
+    state = dict.fromkeys(sorted(known), "not_tested")
+    rank = {"not_tested": 0, "passed": 1, "declared": 2, "failed": 3}
+    for r in results:
+        if r.status == "not_tested":
+            continue
+        for c in set(r.clauses) | set(r.failed_clauses):
+            s = "passed" if c not in r.failed_clauses else ("failed" if c in r.undeclared else "declared")
+            if rank[s] > rank[state.get(c, "not_tested")]:
+                state[c] = s
+    return dict(sorted(state.items()))
+
+
+def run(
+    target: str | Adapter,
+    *,
+    tier: str = "full",
+    dtypes: list[str] | None = None,
+    clauses: list[str] | None = None,
+    cases: str | None = None,
+    expectations: Path | str | None = "default",
+    golden: Path | str | list[Case] | None = None,
+    timeout: float | None = 60.0,
+    strict: bool | None = None,
+) -> Report:
+    """Hold `target` against the golden cases and return the report (nothing printed).
+
+    `expectations="default"` loads the target's own file (built-in targets), None loads none. `strict`
+    (default: only for an unfiltered full run) makes a declared deviation that passes non-conformant.
+    """
+    with warnings.catch_warnings():
+        # A target's warnings are not the spec's business, and must not turn into errors under pytest's
+        # `filterwarnings = error` (warning filters are process-wide, so this covers the worker thread).
+        warnings.simplefilter("ignore")
+        return _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict)
+
+
+def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict) -> Report:
+    t0 = time.perf_counter()
+    if tier not in TIERS:
+        raise HarnessError(f"Got tier {tier!r}, but the tiers are {', '.join(TIERS)}.")
+    _check_names(dtypes, set(DTYPES), "dtypes")
+    adapter = resolve(target)
+    all_cases = golden if isinstance(golden, list) else load_cases(golden)
+    extras_clauses = {c for chk in adapter.extra_checks() for c in chk.clauses}
+    known = {c for case in all_cases for c in case.clauses} | extras_clauses | {checker.GRAD} | _spec_clauses()
+    _check_names(clauses, known, "clauses")
+    devs = load_expectations(adapter.expectations if expectations == "default" else expectations)
+    selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)
+    if dtypes:
+        selected = [c for c in selected if c.dtype in dtypes]
+    if cases:
+        selected = [c for c in selected if fnmatchcase(c.id, cases)]
+    want = set(clauses) if clauses else None
+    call, results = Caller(timeout), []
+    for case in selected:
+        if case.dtype not in adapter.dtypes:
+            results.append(
+                CaseResult(
+                    id=case.id,
+                    kind="value",
+                    family=case.family,
+                    clauses=case.clauses,
+                    dtype=case.dtype,
+                    status="not_tested",
+                    message=f"target {adapter.name} does not support {case.dtype}",
+                )
+            )
+            continue
+        results.extend(_run_case(case, adapter, call, want))
+    if not cases:
+        results.extend(_run_extra(adapter, want, call))
+    dev_results = _apply(results, devs)
+    if strict is None:
+        strict = tier == "full" and not (dtypes or clauses or cases)
+    return Report(
+        target=adapter.name,
+        spec_version=spec_version(None if isinstance(golden, list) else golden),
+        tier=tier,
+        strict=strict,
+        results=results,
+        clauses=_clause_table(results, known),
+        deviations=dev_results,
+        seconds=time.perf_counter() - t0,
+    )

@@ -1,0 +1,172 @@
+"""Absolute error bounds per value and per gradient component, from `tolerances.toml`.
+
+The formulas and their derivation are written down in `conf/TOLERANCES.md`. Everything here is float64
+numpy on inputs scaled by powers of two (exact), so no intermediate overflows or underflows whatever
+the magnitude of the inputs; the clamp decision (squared norm < epsilon) is made on the unscaled value.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import ml_dtypes
+import numpy as np
+from cosine_spec.conf.golden_io import DTYPES, Case
+
+
+@dataclass(frozen=True)
+class Policy:
+    safety: float
+    k_value: int
+    k_grad: int
+    gamma_cap: float
+    underflow_ops: int
+    epsilon: float
+    unit_roundoff: dict[str, float]
+
+    def gamma(self, n, dtype: str):
+        """Higham's gamma(n) = n u / (1 - n u), replaced by 2 n u beyond n u = gamma_cap."""
+        nu = np.asarray(n, dtype=np.float64) * self.unit_roundoff[dtype]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(nu < self.gamma_cap, nu / (1.0 - np.minimum(nu, self.gamma_cap)), 2.0 * nu)
+
+    def underflow(self, dtype: str) -> float:
+        """underflow_ops times the smallest positive subnormal of `dtype`."""
+        return self.underflow_ops * float(ml_dtypes.finfo(DTYPES[dtype]).smallest_subnormal)
+
+
+@cache
+def policy() -> Policy:
+    """The tolerance policy of `conf/tolerances.toml`."""
+    with (resources.files("cosine_spec.conf") / "tolerances.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    return Policy(safety=float(raw["safety"]), k_value=int(raw["k_value"]), k_grad=int(raw["k_grad"]),
+                  gamma_cap=float(raw["gamma_cap"]),
+                  underflow_ops=int(raw["underflow_ops"]), epsilon=float(raw["epsilon"]),
+                  unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()})
+
+
+def ulp(x: np.ndarray, dtype: str) -> np.ndarray:
+    """Spacing of `dtype` at |x|: 2^(max(e, emin) - mantissa bits), e = floor(log2|x|).
+
+    For x = 0 (and subnormals) this is the ulp of the smallest normal, i.e. the smallest subnormal.
+    """
+    fi = ml_dtypes.finfo(DTYPES[dtype])
+    x = np.abs(np.asarray(x, dtype=np.float64))
+    _, e = np.frexp(x)
+    e = np.where(x > 0, e - 1, fi.minexp)
+    return np.ldexp(1.0, np.maximum(e, fi.minexp) - fi.nmant)
+
+
+def align_weights(w: np.ndarray | None, loss_ndim: int) -> np.ndarray:
+    """Sample weights aligned to the loss tensor by the spec's rule (CS-SW-1..4), as float64."""
+    if w is None:
+        return np.ones(())
+    w = np.asarray(w, dtype=np.float64)
+    if w.ndim == loss_ndim + 1 and w.shape[-1] == 1:
+        w = w[..., 0]
+    elif 0 < w.ndim < loss_ndim:
+        w = w.reshape(w.shape + (1,) * (loss_ndim - w.ndim))
+    return w
+
+
+def reduce_to(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `a` over the axes along which `shape` was broadcast up to `a.shape`."""
+    lead = a.ndim - len(shape)
+    a = a.sum(axis=tuple(range(lead))) if lead > 0 else a
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
+    return a.sum(axis=axes, keepdims=True) if axes else a
+
+
+class _Samples:
+    """Per-sample quantities of a case in float64, vectors scaled by powers of two (axis moved last)."""
+
+    def __init__(self, case: Case):
+        eps = policy().epsilon
+        t, p = (np.asarray(a, dtype=np.float64) for a in (case.y_true, case.y_pred))
+        if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+            t = t[..., 0]
+        elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+            p = p[..., 0]
+        t, p = np.broadcast_arrays(t, p)
+        self.axis = case.axis % t.ndim
+        self.t, self.p = np.moveaxis(t, self.axis, -1), np.moveaxis(p, self.axis, -1)
+        self.d = self.t.shape[-1]
+        with np.errstate(all="ignore"):
+            self.ts, self.et, self.nm, self.ne = {}, {}, {}, {}
+            for key, x in (("t", self.t), ("p", self.p)):
+                _, e = np.frexp(np.max(np.abs(x), axis=-1, initial=0.0))
+                xs = np.ldexp(x, -e[..., None])
+                sq = np.sum(xs * xs, axis=-1)
+                clamped = np.ldexp(sq, 2 * e) < eps
+                self.ts[key], self.et[key] = xs, e
+                self.nm[key] = np.where(clamped, np.sqrt(eps), np.sqrt(sq))
+                self.ne[key] = np.where(clamped, 0, e)
+            shift = self.et["t"] + self.et["p"] - self.ne["t"] - self.ne["p"]
+            denom = self.nm["t"] * self.nm["p"]
+            self.sabs = np.sum(np.abs(self.ts["t"] * self.ts["p"]), axis=-1)
+            self.rho = np.ldexp(self.sabs / denom, shift)
+            self.value = -np.ldexp(np.sum(self.ts["t"] * self.ts["p"], axis=-1) / denom, shift)
+
+    @property
+    def loss_shape(self) -> tuple[int, ...]:
+        return self.rho.shape
+
+
+def _weights(case: Case, s: _Samples) -> tuple[np.ndarray, int]:
+    """|weights| broadcast with the loss, and M = number of elements of the weighted loss tensor."""
+    w = np.abs(align_weights(case.sample_weight, len(s.loss_shape)))
+    full = np.broadcast_shapes(w.shape, s.loss_shape)
+    return np.broadcast_to(w, full), int(np.prod(full))
+
+
+def value_tolerance(case: Case) -> np.ndarray:
+    """Absolute tolerance for each element of `case.expected` (same shape)."""
+    pol, u = policy(), policy().unit_roundoff[case.dtype]
+    s = _Samples(case)
+    with np.errstate(all="ignore"):
+        b0 = pol.gamma(s.d + pol.k_value, case.dtype) * s.rho + u
+        w, m = _weights(case, s)
+        wb, wv = w * b0, w * np.abs(s.value)
+        if case.reduction == "none":
+            tol = wb + u * wv
+        elif m == 0:
+            tol = np.zeros(())
+        else:
+            tol = np.sum(wb) + pol.gamma(m + 1, case.dtype) * np.sum(wv)
+            if case.reduction != "sum":
+                tol = tol / m + u * abs(np.sum(w * s.value)) / m
+        tol = pol.safety * (np.asarray(tol, dtype=np.float64) + pol.underflow(case.dtype))
+    shape = case.expected.shape if case.expected is not None else tol.shape
+    try:
+        return np.broadcast_to(tol, shape)
+    except ValueError:  # the spec's weight rule and the expected shape disagree: stay conservative
+        return np.full(shape, np.max(tol, initial=0.0))
+
+
+def grad_tolerance(case: Case, grad: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute tolerances for one alternative `(d_y_true, d_y_pred)` of the case's gradients."""
+    pol, u = policy(), policy().unit_roundoff[case.dtype]
+    s = _Samples(case)
+    with np.errstate(all="ignore"):
+        w, m = _weights(case, s)
+        coef = reduce_to(w, s.loss_shape)
+        coef = np.broadcast_to(coef, s.loss_shape) / (m if case.reduction not in ("none", "sum") and m else 1)
+        g = pol.gamma(s.d + pol.k_grad, case.dtype)
+        out = []
+        for own, other, exp in (("t", "p", grad[0]), ("p", "t", grad[1])):
+            # d loss / d own_j = -c (other_j / (n_own n_other) - S_tp own_j / (n_own^3 n_other))
+            base = s.et[other] - s.ne[own] - s.ne[other]
+            first = np.ldexp(np.abs(s.ts[other]) / (s.nm[own] * s.nm[other])[..., None], base[..., None])
+            shift2 = s.et["t"] + s.et["p"] + s.et[own] - 3 * s.ne[own] - s.ne[other]
+            second = np.ldexp((s.sabs / (s.nm[own] ** 3 * s.nm[other]))[..., None] * np.abs(s.ts[own]),
+                              shift2[..., None])
+            bound = np.moveaxis(coef[..., None] * (first + second) * g, -1, s.axis)
+            full = np.asarray(exp, dtype=np.float64)
+            bound = reduce_to(bound, full.shape) if bound.shape != full.shape else bound
+            out.append(pol.safety * (np.broadcast_to(bound, full.shape) + u * np.abs(full)
+                                     + pol.underflow(case.dtype)))
+    return out[0], out[1]

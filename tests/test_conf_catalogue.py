@@ -1,0 +1,64 @@
+"""The tolerance policy holds: correct implementations pass every golden case, wrong ones are rejected
+naming the clause of their bug (STYLE 11). In-process through the runner API, one through the real CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cosine_spec.conf.adapters.pycallable import CallableAdapter
+from cosine_spec.conf.golden_io import load_cases
+from cosine_spec.conf.runner import run
+
+from tests.catalogue.correct import CORRECT
+from tests.catalogue.wrong import WRONG
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return load_cases()
+
+
+def test_catalogue_sizes():
+    assert len(WRONG) >= 15 and len(CORRECT) >= 3
+    assert len({f.__name__ for f, _ in WRONG}) == len(WRONG)
+
+
+@pytest.mark.parametrize("impl", CORRECT, ids=lambda f: f.__name__)
+def test_correct_implementation_passes_full_tier(impl, cases):
+    report = run(CallableAdapter(impl, impl.__name__), golden=cases, timeout=None)
+    failed = [f"{r.id}: {r.message}" for r in report.results if r.status == "failed"]
+    assert report.exit_code == 0, "\n".join(failed[:10])
+    assert report.clauses["CS-GRAD-1"] == "passed"
+
+
+@pytest.mark.parametrize(("impl", "clause"), WRONG, ids=[f.__name__ for f, _ in WRONG])
+def test_wrong_implementation_rejected_naming_its_clause(impl, clause, cases):
+    report = run(CallableAdapter(impl, impl.__name__), golden=cases, clauses=[clause], timeout=None)
+    assert report.exit_code == 1
+    assert report.clauses[clause] == "failed", report.clauses
+
+
+def test_fast_tier_rejects_every_wrong_implementation(cases):
+    escaped = []
+    for impl, clause in WRONG:
+        report = run(CallableAdapter(impl, impl.__name__), golden=cases, tier="fast", timeout=None)
+        if report.exit_code != 1 or report.clauses.get(clause) != "failed":
+            escaped.append(impl.__name__)
+    assert escaped == []
+
+
+@pytest.mark.parametrize(("target", "code"), [("tests.catalogue.wrong:no_epsilon", 1),
+                                              ("tests.catalogue.correct:pow2_scaled", 0)])
+def test_real_cli_exit_codes(target, code, tmp_path):
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", "fast",
+                           "--report-json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert ("NOT CONFORMANT" in proc.stdout) == (code == 1)
+    if code:
+        assert "reproduce: python -c" in proc.stdout and "CS-VAL-4" in proc.stdout
