@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from cosine_spec.impl import loss
 from cosine_spec.impl.rounding import round_to
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -92,10 +92,7 @@ def _as_case(name, t, p, w, axis, reduction, res):
 @given(calls())
 def test_matches_oracle(call):
     name, t, p, w, axis, reduction = call
-    try:
-        res = oracle.evaluate(t, p, w, axis=axis, reduction=reduction, dtype=name, gradients=True)
-    except oracle.OracleError:  # the oracle could not prove a rounding (reported upstream): not our case
-        reject()
+    res = oracle.evaluate(t, p, w, axis=axis, reduction=reduction, dtype=name, gradients=True)
     case = _as_case(name, t, p, w, axis, reduction, res)
     out = loss(t, p, w, axis=axis, reduction=reduction)
     want = case.expected
