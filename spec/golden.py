@@ -53,6 +53,7 @@ def record(case: Case, verify: bool = True) -> dict:
             dtype=case.dtype,
             gradients=True,
             verify=verify,
+            digits=True,
         )
     except SpecError as exc:
         if case.error is None:

@@ -40,7 +40,7 @@ class Result:
     dtype: str
     shape: tuple[int, ...]
     values: list[float]
-    exact: list[str]
+    exact: list[str | None]
     gradients: list[tuple[list[float], list[float]]] | None
 
     def as_array(self) -> np.ndarray:
@@ -112,9 +112,13 @@ def _combine(terms: list[tuple[Fraction, Fraction, Fraction]]) -> tuple[Fraction
     return lo, hi
 
 
-def _prove(build, fmt: Format, verify: bool) -> tuple[float, Fraction]:
-    """Run ``build(prec) -> (lo, hi)`` at rising precision until Ziv's test decides the rounding."""
-    prec = fmt.p + START_PREC
+def _prove(build, fmt: Format, verify: bool, digits: bool = False) -> tuple[float, Fraction]:
+    """Run ``build(prec) -> (lo, hi)`` at rising precision until Ziv's test decides the rounding.
+
+    With ``digits`` the first attempt is at least DIGITS_PREC bits, so the enclosure that decides the
+    rounding also gives the 40 decimal digits of the midpoint it returns.
+    """
+    prec = max(fmt.p + START_PREC, DIGITS_PREC if digits else 0)
     while prec <= MAX_PREC:
         lo, hi = build(prec)
         value = round_enclosure(lo, hi, fmt)
@@ -123,8 +127,6 @@ def _prove(build, fmt: Format, verify: bool) -> tuple[float, Fraction]:
                 lo2, hi2 = build(2 * prec)
                 if round_enclosure(lo2, hi2, fmt) != value:
                     raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
-            if prec < DIGITS_PREC:
-                lo, hi = build(DIGITS_PREC)
             return value, (lo + hi) / 2
         prec *= 2
     raise OracleError(f"rounding not decided at {MAX_PREC} bits (an exact tie between irrationals?)")
@@ -154,8 +156,8 @@ def _digits(q: Fraction) -> str:
     return f"{sign}{text[0]}.{text[1:]}e{e:+03d}"
 
 
-def _reduce(samples, weights, reduction, size, fmt, verify):
-    """Outputs as lists of (value, exact string): one per sample for NONE, one scalar otherwise."""
+def _reduce(samples, weights, reduction, size, fmt, verify, digits):
+    """Outputs as lists of (value, exact string or None): one per sample for NONE, one scalar otherwise."""
     divisor = 1 if reduction in ("none", "sum") else size
 
     def output(indices):
@@ -164,17 +166,15 @@ def _reduce(samples, weights, reduction, size, fmt, verify):
         if not indices or (divisor == 0):
             return 0.0, "0"
 
-        def build(prec):
-            terms = []
-            for i in indices:
-                s = samples[i]
-                c = Fraction(weights[i]) * -s.s_tp / divisor
-                r_lo, r_hi = _sqrt_enclosure(s.a * s.b, prec)
-                terms.append((c, r_lo, r_hi))
-            return _combine(terms)
+        coefficients = [
+            (Fraction(weights[i]) * -samples[i].s_tp / divisor, samples[i].a * samples[i].b) for i in indices
+        ]
 
-        value, mid = _prove(build, fmt, verify)
-        return value, _digits(mid)
+        def build(prec):
+            return _combine([(c, *_sqrt_enclosure(ab, prec)) for c, ab in coefficients])
+
+        value, mid = _prove(build, fmt, verify, digits)
+        return value, (_digits(mid) if digits else None)
 
     if reduction == "none":
         return [output([i]) for i in range(len(samples))]
@@ -267,8 +267,12 @@ def evaluate(
     dtype="float32",
     gradients=False,
     verify=False,
+    digits=False,
 ) -> Result:
     """The spec's result for these inputs, correctly rounded to ``dtype``; raises SpecError if rejected.
+
+    ``digits=True`` also gives each value's exact decimal expansion to 40 digits (``Result.exact``, for
+    the golden files); otherwise ``exact`` holds None for every finite value.
 
     Inputs (arrays or nested lists) are first rounded to ``dtype`` (exact when already of that dtype),
     sample_weight too (CS-SW-*). ``gradients=True`` adds the gradients (CS-GRAD-1) of the reduced loss,
@@ -278,7 +282,7 @@ def evaluate(
     fmt = FORMATS[call.dtype]
     samples = _samples(call.t, call.p, call.dtype)
     weights = call.w.tolist()
-    outs = _reduce(samples, weights, call.reduction, len(samples), fmt, verify)
+    outs = _reduce(samples, weights, call.reduction, len(samples), fmt, verify, digits)
     shape = call.loss_shape if call.reduction == "none" else ()
     grads = None
     if gradients and all(s.finite for s in samples) and all(map(math.isfinite, weights)):
