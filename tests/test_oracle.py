@@ -106,9 +106,9 @@ def _loss_mp(t, p, w):
 
 
 def test_oracle_agrees_with_naive_mpmath_on_golden_cases():
-    """Every 7th finite golden case: the 40 exact digits against mpmath at 80 digits."""
+    """Every finite golden case: the 40 exact digits against an independent mpmath evaluation at 80 digits."""
     checked = 0
-    for case in load_cases()[::7]:
+    for case in load_cases():
         if case["error"] or "nan" in case["expected"]["exact"] or "inf" in str(case["expected"]["exact"]):
             continue
         dt = case["dtype"]
@@ -127,7 +127,7 @@ def test_oracle_agrees_with_naive_mpmath_on_golden_cases():
             ref = mpmath.mpf(exact)
             assert abs(ref - mp_value) <= mpmath.mpf(10) ** -38 * max(abs(mp_value), mpmath.mpf(10) ** -30), case["id"]
         checked += 1
-    assert checked > 150
+    assert checked > 1500
 
 
 def test_verify_repeats_every_rounding():
