@@ -2,8 +2,9 @@
 double-double operations the loss needs. A double-double is a pair ``(hi, lo)`` of float64 arrays whose
 exact sum is the value; it carries about 106 bits. Used so float64 results round once (CS-VAL-1).
 
-Operands of ``two_prod`` must stay below 2**995 in magnitude (the split multiplies by 2**27 + 1);
-callers scale by powers of two first.
+Operands of ``two_prod`` must stay below 2**995 in magnitude (the split multiplies by 2**27 + 1), and
+its error term is exact only while it does not underflow; callers (and ``dd_div``) scale by powers of
+two first.
 """
 
 import numpy as np
@@ -69,7 +70,12 @@ def dd_sqrt(a):
 
 
 def dd_div(a, b):
-    """Quotient of two double-doubles."""
-    q = a[0] / b[0]
-    p, e = two_prod(q, b[0])
-    return fast_two_sum(q, ((a[0] - p) - e + a[1] - q * b[1]) / b[0])
+    """Quotient of two double-doubles (``b`` nonzero). Both are scaled to [0.5, 1) by powers of two first,
+    so ``two_prod`` neither overflows in its split nor underflows in its error term at any magnitude;
+    the scaling is undone once at the end (CS-RED-3 at |sum| near the float64 range)."""
+    ea, eb = np.frexp(a[0])[1], np.frexp(b[0])[1]
+    a0, a1, b0, b1 = np.ldexp(a[0], -ea), np.ldexp(a[1], -ea), np.ldexp(b[0], -eb), np.ldexp(b[1], -eb)
+    q = a0 / b0
+    p, e = two_prod(q, b0)
+    hi, lo = fast_two_sum(q, ((a0 - p) - e + a1 - q * b1) / b0)
+    return np.ldexp(hi, ea - eb), np.ldexp(lo, ea - eb)

@@ -32,7 +32,7 @@ def _value(t, red, loss_shape, w, rows: Rows) -> np.ndarray:
 
 def _grad(t, ax, red, w, rows: Rows):
     divisor = w.size if red is Reduction.SUM_OVER_BATCH_SIZE else 1
-    g_t, g_p = rows.gradients(w / max(divisor, 1))
+    g_t, g_p = rows.gradients(w, divisor)
     moved = t.shape[:ax] + t.shape[ax + 1 :] + (t.shape[ax],)
     return np.moveaxis(g_t.reshape(moved), -1, ax), np.moveaxis(g_p.reshape(moved), -1, ax)
 

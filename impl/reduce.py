@@ -52,7 +52,8 @@ def reduce(c_hi, c_lo, w, reduction: Reduction, dtype: np.dtype) -> np.ndarray:
             return round_to(np.sum(p), dtype)
         hi, lo = exact.sum2(p)
         hi, lo = exact.fast_two_sum(hi, lo + e.sum())
-        hi, lo = np.ldexp(hi, scale), np.ldexp(lo, scale)
-        if reduction is not Reduction.SUM:  # CS-RED-3, CS-RED-4: divide by the number of loss elements
+        if reduction is not Reduction.SUM:  # CS-RED-3, CS-RED-4: divide by N while still scaled, so a
+            # mean near the float64 range neither overflows early (sum > max) nor breaks the split
             hi, lo = exact.dd_div((hi, lo), (np.float64(w.size), np.float64(0.0)))
+        hi, lo = np.ldexp(hi, scale), np.ldexp(lo, scale)
         return round_to(hi + lo, dtype)
