@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
+import traceback
 
+from cosine_spec.conf.checker import exc_text, safe_str
 from cosine_spec.conf.errors import HarnessError
 from cosine_spec.conf.render import render
 from cosine_spec.conf.runner import TIERS, run
@@ -16,6 +20,27 @@ array (optionally f.grad(...) -> (d_y_true, d_y_pred)); MODULE is imported from 
 exit status: 0 conformant (no undeclared failure), 1 not conformant, 2 usage or setup error.
 A declared deviation that passes ("unexpected pass") is always reported; it makes the run not conformant
 when the run is strict: by default a full, unfiltered run; --strict / --no-strict override."""
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"got {text!r}; give a finite number of seconds >= 0 (0 disables the "
+                                         f"per-call timeout), e.g. --timeout 60")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"got {text!r}; give a whole number >= 0, e.g. 20")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,9 +59,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--golden", metavar="DIR", help="golden data directory (default: the installed spec's)")
     p.add_argument("--report-json", metavar="PATH", help="write the full report as JSON")
     p.add_argument("--junit-xml", metavar="PATH", help="write JUnit XML, one testcase per case")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="per-call timeout for the target (default 60; 0 disables)")
-    p.add_argument("--max-failures-shown", type=int, default=20, metavar="N",
+    p.add_argument("--max-failures-shown", type=_count, default=20, metavar="N",
                    help="failing-case blocks printed (default 20)")
     strict = p.add_mutually_exclusive_group()
     strict.add_argument("--strict", dest="strict", action="store_true", default=None,
@@ -50,26 +75,55 @@ def _split(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _emit(text: str, stream=None) -> None:
+    """Print `text` even when it holds characters the stream cannot encode (a target's lone surrogate)."""
+    stream = stream or sys.stdout
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # a target's ANSI codes, NUL, ...
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    print(text, file=stream)
+
+
+def _error(message: str) -> int:
+    _emit(f"cosine-spec check: error: {message}", sys.stderr)
+    return 2
+
+
 def cli_main(argv: list[str]) -> int:
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help exits 0, a usage error exits 2
-        return int(exc.code or 0)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return _check(args)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a bug of the harness must never read as a verdict (0 or 1)
+        detail = "".join(traceback.format_exception(exc))
+        return _error(f"internal error of the harness (not a verdict on the target): {type(exc).__name__}: "
+                      f"{exc_text(exc)}. Please report it with the traceback below.\n{detail}")
+
+
+def _check(args: argparse.Namespace) -> int:
     expectations = "default" if args.expectations is None else (
         None if args.expectations.lower() == "none" else args.expectations)
     try:
         report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
                      cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
                      strict=args.strict)
-        if args.report_json:
-            report.write_json(args.report_json)
-        if args.junit_xml:
-            report.write_junit(args.junit_xml)
     except HarnessError as exc:
-        print(f"cosine-spec check: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"cosine-spec check: error: cannot write a report: {exc}", file=sys.stderr)
-        return 2
-    print(render(report, args.max_failures_shown))
+        return _error(safe_str(exc))
+    for path, write in ((args.report_json, report.write_json), (args.junit_xml, report.write_junit)):
+        if path:
+            try:
+                write(path)
+            except OSError as exc:
+                return _error(f"cannot write the report {path!r}: {exc}; give a writable path.")
+    _emit(render(report, args.max_failures_shown))
     return report.exit_code

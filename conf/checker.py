@@ -3,7 +3,10 @@
 A case fails a clause when (value check) shape, NaN pattern, raised error class or a value beyond tolerance
 disagrees with the oracle (the case's clauses other than CS-GRAD-1), when the result dtype differs
 (CS-OUT-1), when a per-sample value of an unweighted NONE reduction lies outside [-1, 1] (CS-VAL-2, judged
-exactly, no tolerance), or (gradient check) when no alternative gradient matches (CS-GRAD-1).
+exactly, no tolerance), or (gradient check) when a gradient is not an array of the inputs' dtype and shape
+or no alternative gradient matches (CS-GRAD-1). `Verdict.clauses` names what a value check spoke for: it
+adds CS-OUT-1 once the result is an array (its shape and dtype judged), CS-VAL-2 when the exact bound applied,
+so both can pass, and a declared deviation on them can be an unexpected pass.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Verdict:
     max_err: float | None = None
     max_ulp: float | None = None
     tol: float | None = None
+    clauses: tuple[str, ...] = ()  # the clauses the check spoke for (it got far enough to test them)
 
     def fail(self, clauses: tuple[str, ...], message: str) -> None:
         self.failures.append((clauses, message))
@@ -48,18 +52,58 @@ class Verdict:
         return "; ".join(msg for _, msg in self.failures)
 
 
+def _unprintable(obj: object, what: str) -> str:
+    try:
+        return f"<unprintable {type(obj).__name__}: its {what} raised>"
+    except BaseException:  # noqa: BLE001 - even the type's name can misbehave (a metaclass)
+        return f"<unprintable object: its {what} raised>"
+
+
+def safe_str(obj: object) -> str:
+    """str(obj), or `<unprintable T: ...>` when the target's __str__ raises: a bad object never crashes us."""
+    try:
+        return str(obj)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001
+        return _unprintable(obj, "__str__")
+
+
+def safe_repr(obj: object) -> str:
+    """repr(obj), or `<unprintable T: ...>` when the target's __repr__ raises."""
+    try:
+        return repr(obj)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001
+        return _unprintable(obj, "__repr__")
+
+
+def exc_text(exc: BaseException) -> str:
+    """`Type: first line of the message` (160 characters at most) of any exception, even a misbehaving one."""
+    text = safe_str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}"
+
+
+def is_float(dtype: np.dtype) -> bool:
+    """A real floating dtype (bfloat16 included): the only kinds the contract returns."""
+    return dtype.kind == "f" or dtype.name == "bfloat16"
+
+
 def short(a: object, limit: int = 6) -> str:
     """A short readable rendering of an array (float64 repr of each element) or any other object."""
     if isinstance(a, np.ndarray | np.generic):
         arr = np.asarray(a)
-        try:
+        if not (is_float(arr.dtype) or arr.dtype.kind in "iub"):  # complex, str, object: never convert
+            flat = [safe_repr(v.item()) for v in arr.ravel()[:limit]] if arr.dtype.kind in "cSU" else None
+        else:
             flat = [repr(float(v)) for v in arr.astype(np.float64).ravel()[:limit]]
-        except (TypeError, ValueError):
+        if flat is None:
             return f"array(dtype={arr.dtype}, shape={arr.shape})"
         more = ", ..." if arr.size > limit else ""
         body = flat[0] if arr.ndim == 0 else "[" + ", ".join(flat) + more + "]"
         return f"{body} ({arr.dtype}, shape {arr.shape})" if arr.ndim else f"{body} ({arr.dtype})"
-    text = repr(a)
+    text = safe_repr(a)
     return text if len(text) < 80 else text[:77] + "..."
 
 
@@ -71,11 +115,6 @@ OWN_CHECK = {GRAD, "CS-OUT-1", "CS-VAL-2"}
 def value_clauses(case: Case) -> tuple[str, ...]:
     """The clauses a value comparison speaks for: the case's clauses without those checked on their own."""
     return tuple(c for c in case.clauses if c not in OWN_CHECK) or case.clauses
-
-
-def _raised(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def _error_matches(exc: BaseException, name: str) -> bool:
@@ -122,7 +161,7 @@ def judge_value(case: Case, out: Outcome) -> Verdict:
         v.fail(clauses, v.actual)
         return v
     if out.exc is not None:
-        v.actual = "raised " + _raised(out.exc)
+        v.actual = "raised " + exc_text(out.exc)
         if not (case.error and _error_matches(out.exc, case.error)):
             v.fail(clauses, f"expected {v.expected}, {v.actual}")
         return v
@@ -134,16 +173,18 @@ def judge_value(case: Case, out: Outcome) -> Verdict:
         v.fail(clauses, f"returned {type(out.value).__name__} {v.actual}; the contract requires a numpy array")
         return v
     act = np.asarray(out.value)
+    v.clauses = tuple(dict.fromkeys(clauses + ("CS-OUT-1",)))  # shape and dtype are judged from here on
     if act.shape != case.expected.shape:
-        v.fail(tuple(dict.fromkeys(clauses + ("CS-OUT-1",))), f"shape {act.shape}, expected {case.expected.shape}")
+        v.fail(v.clauses, f"shape {act.shape}, expected {case.expected.shape}")
         return v
     if act.dtype != case.expected.dtype:
         v.fail(("CS-OUT-1",), f"dtype {act.dtype}, expected {case.expected.dtype}")
-    if act.dtype.kind not in "fiu" and act.dtype.name != "bfloat16":
-        v.fail(clauses, f"non-numeric dtype {act.dtype}")
+    if not is_float(act.dtype) and act.dtype.kind not in "iu":  # complex, bool, str, object: never astype
+        v.fail(clauses, f"non-real-numeric dtype {act.dtype}; the contract requires a float array")
         return v
     _compare(v, clauses, act, case.exact, case.expected, tolerance.value_tolerance(case), case.dtype, "")
     if case.reduction == "none" and (case.sample_weight is None or np.all(case.sample_weight == 1)):
+        v.clauses = tuple(dict.fromkeys(v.clauses + ("CS-VAL-2",)))  # the exact [-1, 1] bound applies
         a = act.astype(np.float64)
         outside = np.isfinite(a) & (np.abs(a) > 1.0)
         if np.any(outside):
@@ -157,7 +198,7 @@ def judge_grad(case: Case, out: Outcome) -> Verdict:
     v, clauses = Verdict(), (GRAD,)
     v.expected = " or ".join(f"({short(gt)}, {short(gp)})" for gt, gp in case.gradients[:2])
     if out.timed_out is not None or out.exc is not None:
-        v.actual = f"timed out after {out.timed_out:g} s" if out.exc is None else "raised " + _raised(out.exc)
+        v.actual = f"timed out after {out.timed_out:g} s" if out.exc is None else "raised " + exc_text(out.exc)
         v.fail(clauses, "gradient " + v.actual)
         return v
     v.actual = short(out.value)
@@ -171,6 +212,11 @@ def judge_grad(case: Case, out: Outcome) -> Verdict:
     if gt.shape != case.y_true.shape or gp.shape != case.y_pred.shape:
         v.fail(clauses, f"gradient shapes {gt.shape}, {gp.shape}; expected {case.y_true.shape}, "
                         f"{case.y_pred.shape}")
+        return v
+    wrong = [f"{n} dtype {g.dtype}" for n, g in (("d_y_true", gt), ("d_y_pred", gp)) if g.dtype.name != case.dtype]
+    if wrong:  # checked before any conversion: complex parts, strings or objects are never cast away
+        v.fail(clauses, f"gradient {' and '.join(wrong)}, expected {case.dtype}: each gradient is an array "
+                        f"of the inputs' dtype and shape (as CS-OUT-1 for values)")
         return v
     best: Verdict | None = None
     for alt in case.gradients:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,9 +21,33 @@ from cosine_spec.conf.expectations import Deviation
 CASE_STATUSES = ("passed", "failed", "declared", "not_tested")
 
 
-def _finite(v):
-    """JSON has no inf or NaN: such floats are written as strings ("inf", "nan")."""
-    return str(v) if isinstance(v, float) and not math.isfinite(v) else v
+# Characters XML 1.0 forbids (C0 controls but tab, LF, CR; surrogates; U+FFFE, U+FFFF) and, for JSON, lone
+# surrogates (not Unicode scalar values: strict parsers and UTF-8 encoders reject them).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def xml_text(text: object) -> str:
+    """`text` with every character XML 1.0 cannot hold written as a visible escape (\\x1b, \\ud800)."""
+    return _NOT_XML.sub(_escape, str(text))
+
+
+def _json_safe(v):
+    """JSON has no inf or NaN (written as "inf", "nan"); lone surrogates are written as visible escapes."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if isinstance(v, str):
+        return _SURROGATE.sub(_escape, v)
+    if isinstance(v, dict):
+        return {_json_safe(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    return v
 
 
 @dataclass
@@ -82,7 +107,7 @@ class Report:
         return 0 if self.conformant else 1
 
     def to_json(self) -> dict:
-        return {
+        return _json_safe({
             "target": self.target,
             "spec_version": self.spec_version,
             "tier": self.tier,
@@ -93,28 +118,39 @@ class Report:
             "clauses": dict(self.clauses),
             "deviations": [{**asdict(d.deviation), "status": d.status, "matched": d.matched,
                             "failed": d.failed} for d in self.deviations],
-            "cases": [{k: _finite(v) for k, v in asdict(r).items() if k != "seconds"} for r in self.results],
-        }
+            "cases": [{k: v for k, v in asdict(r).items() if k != "seconds"} for r in self.results],
+        })
 
     def write_json(self, path: Path | str) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2, allow_nan=False,
                                          default=str) + "\n", encoding="utf-8")
 
     def junit(self) -> ET.Element:
-        """JUnit XML: one testcase per result; failed -> <failure>, declared/not_tested -> <skipped>."""
+        """JUnit XML: one testcase per result; failed -> <failure>, declared/not_tested -> <skipped>.
+
+        Every text and attribute goes through `xml_text`: a target's message may hold ANSI colour codes, NUL
+        or lone surrogates, which XML 1.0 cannot represent at all (not even as character references).
+        """
+        def sub(parent, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+            el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
+            if text is not None:
+                el.text = xml_text(text)
+            return el
+
         s = self.summary
-        suite = ET.Element("testsuite", name=f"cosine-spec[{self.target}]", tests=str(len(self.results)),
+        suite = ET.Element("testsuite", name=xml_text(f"cosine-spec[{self.target}]"), tests=str(len(self.results)),
                            failures=str(s["failed"]), errors="0",
                            skipped=str(s["declared"] + s["not_tested"]), time=f"{self.seconds:.3f}")
         for r in self.results:
-            tc = ET.SubElement(suite, "testcase", classname=f"cosine_spec.{r.kind}.{r.family}",
-                               name=f"{r.id}[{r.dtype}]", time=f"{r.seconds:.6f}")
+            tc = sub(suite, "testcase", classname=f"cosine_spec.{r.kind}.{r.family}", name=f"{r.id}[{r.dtype}]",
+                     time=f"{r.seconds:.6f}")
             if r.status == "failed":
-                fail = ET.SubElement(tc, "failure", message=f"{','.join(r.undeclared)}: {r.message}"[:1000])
-                fail.text = "\n".join([f"clauses: {', '.join(r.clauses)}", f"inputs: {r.inputs}",
-                                       f"expected: {r.expected}", f"actual: {r.actual}", f"repro: {r.repro}"])
+                sub(tc, "failure", "\n".join([f"clauses: {', '.join(r.clauses)}", f"inputs: {r.inputs}",
+                                              f"expected: {r.expected}", f"actual: {r.actual}",
+                                              f"repro: {r.repro}"]),
+                    message=f"{','.join(r.undeclared)}: {r.message}"[:1000])
             elif r.status != "passed":
-                ET.SubElement(tc, "skipped", message=f"{r.status}: {r.message}"[:1000])
+                sub(tc, "skipped", message=f"{r.status}: {r.message}"[:1000])
         return suite
 
     def write_junit(self, path: Path | str) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cosine_spec.conf.adapters.base import Adapter, literal_args
+from cosine_spec.conf.checker import exc_text, safe_str
 from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.golden_io import Case
 
@@ -18,7 +19,10 @@ class CallableAdapter(Adapter):
     def __init__(self, fn, name: str, module: str | None = None, attr: str | None = None,
                  expectations: Path | None = None):
         self.fn, self.name, self.module, self.attr = fn, name, module, attr
-        self.gradfn = getattr(fn, "grad", None)
+        try:
+            self.gradfn = getattr(fn, "grad", None)
+        except Exception as exc:  # noqa: BLE001 - a `grad` property that raises: a setup error, not a crash
+            raise TargetError(f"target {name!r}: reading its attribute `grad` raised {exc_text(exc)}") from exc
         self.has_grad = callable(self.gradfn)
         self.expectations = expectations
 
@@ -38,6 +42,12 @@ class CallableAdapter(Adapter):
                 f'print(repr({call}({args})))"')
 
 
+def _import_raised(module_name: str, target: str, cwd: str, exc: BaseException) -> TargetError:
+    return TargetError(f"module {module_name!r} of target {target!r} raised while being imported: "
+                       f"{exc_text(exc)}; fix the module so that `import {module_name}` succeeds (run "
+                       f"`python -c 'import {module_name}'` in {cwd} to see the traceback).")
+
+
 def load_callable(target: str) -> CallableAdapter:
     """Import MODULE (the current directory and PYTHONPATH searched) and look up ATTR (dots allowed)."""
     module_name, _, attr = target.partition(":")
@@ -48,17 +58,31 @@ def load_callable(target: str) -> CallableAdapter:
         sys.path.insert(0, cwd)
     try:
         module = importlib.import_module(module_name)
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         raise
-    except BaseException as exc:
-        raise TargetError(f"cannot import module {module_name!r} of target {target!r} (searched the current "
-                          f"directory {cwd} and PYTHONPATH): {type(exc).__name__}: {exc}") from exc
+    except SystemExit as exc:  # a script-style module (sys.exit, argparse) must not end the harness's run
+        raise TargetError(f"module {module_name!r} of target {target!r} exited while being imported "
+                          f"(SystemExit({safe_str(exc.code)})); a target module must define the callable "
+                          f"without running code at import: guard script code with "
+                          f"`if __name__ == '__main__':`.") from exc
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name + ".").startswith(exc.name + "."):  # the module itself is not found
+            raise TargetError(f"cannot import module {module_name!r} of target {target!r} (searched the "
+                              f"current directory {cwd} and PYTHONPATH): {exc_text(exc)}") from exc
+        raise _import_raised(module_name, target, cwd, exc) from exc
+    except BaseException as exc:  # noqa: BLE001 - the module's own import-time failure is a setup error
+        raise _import_raised(module_name, target, cwd, exc) from exc
     obj = module
     for part in attr.split("."):
-        if not hasattr(obj, part):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            names = ", ".join(n for n in vars(module) if not n.startswith("_"))[:300]
             raise TargetError(f"module {module_name!r} has no attribute {attr!r} (target {target!r}); "
-                              f"it defines: {', '.join(n for n in dir(module) if not n.startswith('_'))[:300]}")
-        obj = getattr(obj, part)
+                              f"it defines: {names}") from None
+        except Exception as exc:  # noqa: BLE001 - a module __getattr__ or property that raises
+            raise TargetError(f"looking up {attr!r} in module {module_name!r} (target {target!r}) raised "
+                              f"{exc_text(exc)}") from exc
     if not callable(obj):
         raise TargetError(f"{target!r} is a {type(obj).__name__}, not a callable with the target contract")
     return CallableAdapter(obj, name=target, module=module_name, attr=attr)
