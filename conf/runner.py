@@ -23,8 +23,15 @@ EVERYWHERE = {"CS-OUT-1", "CS-VAL-2"}  # clauses every value check speaks for
 
 
 def fast_slice(cases: list[Case]) -> list[Case]:
-    """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype."""
+    """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype,
+    and the largest input of each family and dtype (long vectors are where accuracy bugs show)."""
     keep, per_family, per_clause = set(), Counter(), Counter()
+    largest: dict[tuple[str, str], Case] = {}
+    for c in cases:
+        best = largest.get((c.family, c.dtype))
+        if best is None or c.y_true.size > best.y_true.size:
+            largest[c.family, c.dtype] = c
+    keep.update(c.id for c in largest.values())
     for c in cases:
         wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
         wanted |= any(per_clause[cl, c.dtype] < FAST_PER_CLAUSE for cl in c.clauses)
@@ -67,6 +74,7 @@ def _result(
     if verdict is None:
         r.status, r.message = "not_tested", f"target {adapter.name} has no gradient (f.grad)"
         return r
+    r.clauses = tuple(dict.fromkeys(clauses + verdict.clauses))  # e.g. CS-OUT-1, CS-VAL-2 once they were judged
     r.expected, r.actual, r.message = verdict.expected, verdict.actual, verdict.message
     r.max_err, r.max_ulp, r.tolerance = verdict.max_err, verdict.max_ulp, verdict.tol
     r.failed_clauses = verdict.failed_clauses
@@ -75,16 +83,24 @@ def _result(
     return r
 
 
+def _wants_value(case: Case, want: set[str] | None) -> bool:
+    return want is None or bool(want & (set(checker.value_clauses(case)) | EVERYWHERE))
+
+
+def _wants_grad(case: Case, want: set[str] | None) -> bool:
+    return bool(case.gradients) and not case.error and (want is None or checker.GRAD in want)
+
+
 def _run_case(case: Case, adapter: Adapter, call: Caller, want: set[str] | None) -> list[CaseResult]:
     out = []
     vclauses = checker.value_clauses(case)
     args = (case.y_true, case.y_pred, case.sample_weight)
-    if want is None or want & (set(vclauses) | EVERYWHERE):
+    if _wants_value(case, want):
         t0 = time.perf_counter()
         o = call(adapter.loss, *(None if a is None else a.copy() for a in args), case.axis, case.reduction)
         v = checker.judge_value(case, o)
         out.append(_result(case, "value", adapter, v, time.perf_counter() - t0, vclauses))
-    if case.gradients and not case.error and (want is None or checker.GRAD in want):
+    if _wants_grad(case, want):
         v, t0 = None, time.perf_counter()
         if adapter.has_grad:
             o = call(adapter.grad, *(None if a is None else a.copy() for a in args), case.axis, case.reduction)
@@ -111,11 +127,28 @@ def _run_extra(adapter: Adapter, want: set[str] | None, call: Caller) -> list[Ca
             actual="returned",
         )
         if o.exc is not None or o.timed_out is not None:
-            r.actual = f"timed out after {o.timed_out:g} s" if o.exc is None else f"{type(o.exc).__name__}: {o.exc}"
+            r.actual = f"timed out after {o.timed_out:g} s" if o.exc is None else checker.exc_text(o.exc)
             r.status, r.message, r.failed_clauses = "failed", r.actual, list(chk.clauses)
             r.repro = f"cosine-spec check {adapter.name} --clauses {','.join(chk.clauses)}"
         out.append(r)
     return out
+
+
+def _empty_selection(all_cases: list[Case], adapter: Adapter, tier, dtypes, clauses, cases) -> HarnessError:
+    """The error for filters that leave nothing to run, naming each filter and what it could have been."""
+    given = [f"--tier {tier}"] + [f"--{n} {','.join(v) if isinstance(v, list) else v!r}"
+                                  for n, v in (("dtypes", dtypes), ("clauses", clauses), ("cases", cases)) if v]
+    examples: dict[str, str] = {}
+    for c in all_cases:
+        examples.setdefault(c.id.split("-", 1)[0], c.id)
+    with_cases = sorted({c for case in all_cases for c in case.clauses}
+                        | ({c for chk in adapter.extra_checks() for c in chk.clauses} if not cases else set()))
+    return HarnessError(
+        f"Got {' '.join(given)} for target {adapter.name}, which selects no case and no check: nothing would "
+        f"be tested. --cases is a glob over whole case ids, e.g. 'seed-*' (one id per family: "
+        f"{', '.join(examples.values())}); the clauses with cases or checks for this target "
+        f"are {', '.join(with_cases)}. See every case id and its clauses with `cosine-spec check "
+        f"{adapter.name} --report-json r.json` (unfiltered).")
 
 
 def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationResult]:
@@ -179,6 +212,8 @@ def run(
 
 def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict) -> Report:
     t0 = time.perf_counter()
+    if timeout is not None and not (isinstance(timeout, int | float) and 0 <= timeout < float("inf")):
+        raise HarnessError(f"Got timeout {timeout!r}; give a finite number of seconds >= 0 (0 or None: none).")
     if tier not in TIERS:
         raise HarnessError(f"Got tier {tier!r}, but the tiers are {', '.join(TIERS)}.")
     _check_names(dtypes, set(DTYPES), "dtypes")
@@ -194,6 +229,10 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
     if cases:
         selected = [c for c in selected if fnmatchcase(c.id, cases)]
     want = set(clauses) if clauses else None
+    selected = [c for c in selected if _wants_value(c, want) or _wants_grad(c, want)]
+    if not selected and not (not cases and any(want is None or want & set(chk.clauses)
+                                               for chk in adapter.extra_checks())):
+        raise _empty_selection(all_cases, adapter, tier, dtypes, clauses, cases)
     call, results = Caller(timeout), []
     for case in selected:
         if case.dtype not in adapter.dtypes:

@@ -26,10 +26,12 @@ class Policy:
     underflow_ops: int
     epsilon: float
     unit_roundoff: dict[str, float]
+    k_elem: int
+    accumulation: dict[str, str]
 
     def gamma(self, n, dtype: str):
-        """Higham's gamma(n) = n u / (1 - n u), replaced by 2 n u beyond n u = gamma_cap."""
-        nu = np.asarray(n, dtype=np.float64) * self.unit_roundoff[dtype]
+        """Higham's gamma(n) = n u / (1 - n u) in the accumulation format of `dtype`, 2 n u beyond gamma_cap."""
+        nu = np.asarray(n, dtype=np.float64) * self.unit_roundoff[self.accumulation[dtype]]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(nu < self.gamma_cap, nu / (1.0 - np.minimum(nu, self.gamma_cap)), 2.0 * nu)
 
@@ -46,7 +48,8 @@ def policy() -> Policy:
     return Policy(safety=float(raw["safety"]), k_value=int(raw["k_value"]), k_grad=int(raw["k_grad"]),
                   gamma_cap=float(raw["gamma_cap"]),
                   underflow_ops=int(raw["underflow_ops"]), epsilon=float(raw["epsilon"]),
-                  unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()})
+                  unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()},
+                  k_elem=int(raw["k_elem"]), accumulation=dict(raw["accumulation"]))
 
 
 def ulp(x: np.ndarray, dtype: str) -> np.ndarray:
@@ -116,11 +119,17 @@ class _Samples:
         return self.rho.shape
 
 
-def _weights(case: Case, s: _Samples) -> tuple[np.ndarray, int]:
-    """|weights| broadcast with the loss, and M = number of elements of the weighted loss tensor."""
+def _weights(case: Case, s: _Samples) -> tuple[np.ndarray, int, int]:
+    """|weights| / 2**k broadcast with the loss, M = number of elements of the weighted loss, and k.
+
+    The weights are scaled by a power of two (exact) so that sums of weighted values cannot overflow
+    float64 even for weights near its largest value; callers multiply the bound back by 2**k.
+    """
     w = np.abs(align_weights(case.sample_weight, len(s.loss_shape)))
+    finite = w[np.isfinite(w)]
+    k = int(np.frexp(np.max(finite, initial=0.0))[1])
     full = np.broadcast_shapes(w.shape, s.loss_shape)
-    return np.broadcast_to(w, full), int(np.prod(full))
+    return np.broadcast_to(np.ldexp(w, -k), full), int(np.prod(full)), k
 
 
 def value_tolerance(case: Case) -> np.ndarray:
@@ -128,18 +137,19 @@ def value_tolerance(case: Case) -> np.ndarray:
     pol, u = policy(), policy().unit_roundoff[case.dtype]
     s = _Samples(case)
     with np.errstate(all="ignore"):
-        b0 = pol.gamma(s.d + pol.k_value, case.dtype) * s.rho + u
-        w, m = _weights(case, s)
+        b0 = (pol.gamma(s.d + pol.k_value, case.dtype) + pol.k_elem * u) * s.rho + u
+        w, m, k = _weights(case, s)
         wb, wv = w * b0, w * np.abs(s.value)
         if case.reduction == "none":
             tol = wb + u * wv
         elif m == 0:
             tol = np.zeros(())
         else:
-            tol = np.sum(wb) + pol.gamma(m + 1, case.dtype) * np.sum(wv)
+            tol = np.sum(wb) + (pol.gamma(m + 1, case.dtype) + u) * np.sum(wv)
             if case.reduction != "sum":
                 tol = tol / m + u * abs(np.sum(w * s.value)) / m
-        tol = pol.safety * (np.asarray(tol, dtype=np.float64) + pol.underflow(case.dtype))
+        tol = np.ldexp(np.asarray(tol, dtype=np.float64), k)  # undo the weights' scaling
+        tol = pol.safety * (tol + pol.underflow(case.dtype))
     shape = case.expected.shape if case.expected is not None else tol.shape
     try:
         return np.broadcast_to(tol, shape)
@@ -152,10 +162,12 @@ def grad_tolerance(case: Case, grad: tuple[np.ndarray, np.ndarray]) -> tuple[np.
     pol, u = policy(), policy().unit_roundoff[case.dtype]
     s = _Samples(case)
     with np.errstate(all="ignore"):
-        w, m = _weights(case, s)
+        w, m, k = _weights(case, s)
         coef = reduce_to(w, s.loss_shape)
         coef = np.broadcast_to(coef, s.loss_shape) / (m if case.reduction not in ("none", "sum") and m else 1)
-        g = pol.gamma(s.d + pol.k_grad, case.dtype)
+        coef = np.ldexp(coef, k)  # the true |w| / N (may overflow to inf only if the gradient does)
+        g = pol.gamma(s.d + pol.k_grad, case.dtype) + pol.k_elem * u
+        r = {key: np.ldexp(1.0 / s.nm[key], -s.ne[key]) for key in ("t", "p")}  # 1 / max(norm, 1e-6)
         out = []
         for own, other, exp in (("t", "p", grad[0]), ("p", "t", grad[1])):
             # d loss / d own_j = -c (other_j / (n_own n_other) - S_tp own_j / (n_own^3 n_other))
@@ -164,9 +176,12 @@ def grad_tolerance(case: Case, grad: tuple[np.ndarray, np.ndarray]) -> tuple[np.
             shift2 = s.et["t"] + s.et["p"] + s.et[own] - 3 * s.ne[own] - s.ne[other]
             second = np.ldexp((s.sabs / (s.nm[own] ** 3 * s.nm[other]))[..., None] * np.abs(s.ts[own]),
                               shift2[..., None])
-            bound = np.moveaxis(coef[..., None] * (first + second) * g, -1, s.axis)
+            # Underflow: an absolute error eta in a normalized vector or in w / N is amplified by the
+            # factors applied after it, 1 / n_own and 1 / n_other (up to 1e6 each) or the gradient itself.
+            amplify = 1.0 + (coef * (r[own] + r[other]))[..., None] + first + second
+            bound = np.moveaxis(coef[..., None] * (first + second) * g
+                                + amplify * pol.underflow(case.dtype), -1, s.axis)
             full = np.asarray(exp, dtype=np.float64)
             bound = reduce_to(bound, full.shape) if bound.shape != full.shape else bound
-            out.append(pol.safety * (np.broadcast_to(bound, full.shape) + u * np.abs(full)
-                                     + pol.underflow(case.dtype)))
+            out.append(pol.safety * (np.broadcast_to(bound, full.shape) + u * np.abs(full)))
     return out[0], out[1]

@@ -26,7 +26,16 @@ def test_gamma_is_highams_below_the_cap_and_linear_beyond():
     pol = tolerance.policy()
     u = pol.unit_roundoff["float32"]
     assert pol.gamma(10, "float32") == pytest.approx(10 * u / (1 - 10 * u))
-    assert pol.gamma(1000, "bfloat16") == pytest.approx(2 * 1000 * 2.0**-8)
+    assert pol.gamma(2**24, "float32") == pytest.approx(2 * 2**24 * u)  # beyond the cap: 2 n u
+
+
+def test_half_precision_sums_are_judged_in_float32_accumulation():
+    """16-bit inputs: gamma uses float32's u (TOLERANCES.md); with bfloat16's own u, d = 1000 gives ~8."""
+    pol = tolerance.policy()
+    u32 = pol.unit_roundoff["float32"]
+    for dtype in ("float16", "bfloat16"):
+        assert pol.accumulation[dtype] == "float32"
+        assert pol.gamma(1000, dtype) == pytest.approx(1000 * u32 / (1 - 1000 * u32))
 
 
 @pytest.mark.parametrize(("x", "dtype", "want"), [

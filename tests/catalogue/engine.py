@@ -18,7 +18,7 @@ U = {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24, "float64": 2
 
 @dataclass(frozen=True)
 class Knobs:
-    work: str = "float64"        # float64 | float32 | native (float32 up to float32 inputs) | longdouble
+    work: str = "float64"        # float64 | float32 | native (float32 up to float32 inputs) | input | longdouble
     scale: str = "pow2"          # pow2 | max (divide by max|x|) | none
     form: str = "normalize"      # normalize: -sum(n(t) n(p)); divide: -(t.p) / (|t| |p|)
     eps: float = 1e-12
@@ -39,9 +39,12 @@ class Knobs:
     check_reduction: bool = True
     grad_projection: bool = True
     grad_clamp_inverted: bool = False
+    flip_long_16bit: bool = False   # negate the value of float16/bfloat16 vectors of length >= 128
 
 
 def _work(k: Knobs, dtype: np.dtype):
+    if k.work == "input":  # everything in the input dtype, sums included (float16/bfloat16 stay 16-bit)
+        return dtype
     if k.work == "native":
         return np.float64 if dtype == np.float64 else np.float32
     return {"float64": np.float64, "float32": np.float32, "longdouble": np.longdouble}[k.work]
@@ -129,6 +132,8 @@ def value(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_ba
         v = v * (1 + 4 * U[ml_dtypes.finfo(dtype).dtype.name])
     if k.zero_nan:
         v = np.where(np.all(t == 0, axis=-1) | np.all(p == 0, axis=-1), np.nan, v)
+    if k.flip_long_16bit and dtype.itemsize == 2 and t.shape[-1] >= 128:
+        v = -v
     w = _weights(sample_weight, v.shape, k)
     wl = v if w is None else v * w.astype(v.dtype)
     if red == "none":

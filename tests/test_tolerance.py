@@ -1,0 +1,53 @@
+"""The tolerance policy (conf/tolerance.py, derivation in conf/TOLERANCES.md) on the corners it must get right:
+tight enough to judge long 16-bit vectors, finite for huge weights, loose enough for subnormal gradients."""
+
+import numpy as np
+import pytest
+from cosine_spec.conf.golden_io import decode_case
+from cosine_spec.conf.tolerance import grad_tolerance, value_tolerance
+from cosine_spec.impl import loss
+from cosine_spec.spec import golden
+from cosine_spec.spec.cases import Case as SpecCase
+from cosine_spec.spec.cases import arr, rand_array
+
+
+def case(dtype, t, p, sw=None, reduction="none", axis=-1):
+    spec_case = SpecCase("probe", "probe", ["CS-VAL-1"], dtype, arr(t, dtype), arr(p, dtype), axis, reduction,
+                         None if sw is None else arr(sw, dtype))
+    return decode_case(golden.record(spec_case, verify=False))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_long_half_precision_vectors_are_still_judged(dtype):
+    """With the dtype's own u the bound exceeds 1 at d ~ 128 and passes a wrong sign; with float32
+    accumulation it stays far below the distance between a value and its negation."""
+    import random
+
+    rng = random.Random(5)
+    t, p = rand_array(rng, dtype, (2, 1024)), rand_array(rng, dtype, (2, 1024))
+    c = case(dtype, t.astype(np.float64), p.astype(np.float64))
+    tol = value_tolerance(c)
+    assert np.all(tol < 0.05), tol
+    wrong = -c.expected.astype(np.float64)  # a flipped sign must fail wherever the value is not tiny
+    big = np.abs(c.expected.astype(np.float64)) > 0.05
+    assert np.all(np.abs(wrong - c.expected.astype(np.float64))[big] > tol[big])
+
+
+def test_huge_weights_do_not_overflow_the_bound():
+    c = case("float64", [[1.0, 0.0], [1.0, 0.0]], [[1.0, 0.0], [1.0, 0.0]], [1.7e308, -1.7e308], reduction="sum")
+    tol = value_tolerance(c)
+    assert np.isfinite(tol).all() and tol.max() < 1e300  # the exact sum is 0: 12345.0 must not pass
+
+
+def test_subnormal_gradient_corner_accepts_the_reference():
+    """float64, p subnormal (clamped, scaled by 1e6): underflow errors are amplified by 1 / norm."""
+    t, p = [[3e-6, 1e-6]], [[1e-320, 3e-321]]
+    c = case("float64", t, p, reduction="sum")
+    gt, gp = loss.grad(np.array(t), np.array(p), reduction="sum")
+    for alt in c.gradients:
+        tol_t, tol_p = grad_tolerance(c, alt)
+        ok_t = np.abs(gt - np.asarray(alt[0], np.float64)) <= tol_t
+        ok_p = np.abs(gp - np.asarray(alt[1], np.float64)) <= tol_p
+        if ok_t.all() and ok_p.all():
+            return
+    pytest.fail(f"the reference gradient {gt}, {gp} is outside every alternative's tolerance: {c.gradients}")
