@@ -6,6 +6,7 @@ rounded to it once with the oracle's own rounding (CS-SW-6: weights are taken in
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 import ml_dtypes
@@ -91,9 +92,16 @@ def canonical(y_true, y_pred, sample_weight, *, axis, reduction, dtype) -> Call:
         raise SpecError("CS-ERR-1", f"y_true has shape {t.shape} and y_pred {p.shape}; they must be equal")
     if t.ndim == 0:
         raise SpecError("CS-ERR-1", "y_true and y_pred are 0-d; the loss needs at least one axis")
-    if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or not -t.ndim <= axis < t.ndim:
-        raise SpecError("CS-ERR-2", f"axis {axis!r} is out of range for inputs of rank {t.ndim}")
-    axis = int(axis) % t.ndim
+    try:
+        index = None if isinstance(axis, bool | np.bool_) else operator.index(axis)
+    except TypeError:
+        index = None
+    if index is None:
+        raise SpecError("CS-ERR-2", f"axis must be an integer, got {axis!r} of type {type(axis).__name__}")
+    if not -t.ndim <= index < t.ndim:
+        raise SpecError("CS-ERR-2", f"axis {index} is out of range for inputs of rank {t.ndim}: "
+                        f"use an integer in [{-t.ndim}, {t.ndim - 1}]")
+    axis = index % t.ndim
     d = t.shape[axis]
     loss_shape = t.shape[:axis] + t.shape[axis + 1 :]
     rows = int(np.prod(loss_shape, dtype=np.int64))

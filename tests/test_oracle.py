@@ -166,3 +166,13 @@ def test_exact_ties_round_half_to_even():
     res = oracle.evaluate(np.zeros((1, 5)), np.ones((1, 5)), 0.25, axis=0, dtype="float16", gradients=True)
     assert res.gradients[0][0] == [-49984.0] * 5
     assert oracle.evaluate([[3.0]], [[1.0]], [[1.0]], dtype="float16", reduction="sum").values == [-1.0]
+
+
+@pytest.mark.parametrize("axis", [True, 1.0, "1", None])
+def test_a_non_integer_axis_is_named_as_such(axis):
+    with pytest.raises(oracle.SpecError, match="axis must be an integer"):
+        oracle.evaluate([[1.0, 2.0]], [[1.0, 2.0]], axis=axis)
+
+
+def test_an_integer_like_axis_is_accepted():
+    assert oracle.evaluate([[1.0, 2.0]], [[1.0, 2.0]], axis=np.array(1)).values == [-1.0]
