@@ -8,9 +8,13 @@ author = "cosine-spec contributors"
 copyright = "cosine-spec contributors"
 
 sys.path.insert(0, str(Path(__file__).parent))
+import accuracy  # noqa: E402  (docs/accuracy.py: error in ulps per target and dtype, from matrix's runs)
 import derivation  # noqa: E402  (docs/derivation.py: sympy typesets the oracle's formulas)
+import matrix  # noqa: E402  (docs/matrix.py: the suite runs each installed target, full tier, once a build)
 
 derivation.write(Path(__file__).parent / "_generated")
+matrix.write(Path(__file__).parent / "_generated")
+accuracy.write(Path(__file__).parent / "_generated")
 
 extensions = ["myst_parser", "sphinx.ext.mathjax"]
 myst_enable_extensions = ["dollarmath"]

@@ -1,0 +1,186 @@
+"""Writes docs/_generated/conformance.md: the conformance matrix of every installed built-in target.
+
+Run by docs/conf.py at build time: each built-in target that imports is held against the full tier of the
+golden cases by the suite itself (`cosine_spec.conf.runner.run`, as `cosine-spec check TARGET` does), so the
+published matrix is what this build measured, never a hand copy. `measure()` runs each target once per build
+and caches the reports for the accuracy page (docs/accuracy.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports TensorFlow: tf.keras must be Keras 2 (tf-keras), and its C++ logging stays quiet.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import platform  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
+from functools import cache  # noqa: E402
+from importlib import metadata  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from cosine_spec.conf.adapters import BUILTIN, resolve  # noqa: E402
+from cosine_spec.conf.errors import TargetError  # noqa: E402
+from cosine_spec.conf.report import Report  # noqa: E402
+from cosine_spec.conf.runner import run  # noqa: E402
+from cosine_spec.spec.clauses import load_clauses  # noqa: E402
+from myst_parser.slugs import github_slugify  # noqa: E402
+
+TIER = "full"
+# What to install for a built-in target whose framework is missing (the reference needs nothing more).
+INSTALL = {"tf-keras": "pip install 'cosine-spec[tf]'"}
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md_escape(text: str) -> str:
+    """`text` as literal Markdown: a deviation's reason holds globs (huge-*-max-*) and code."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+@cache
+def measure() -> dict[str, Report | str]:
+    """Every built-in target: its full-tier report, or why it could not run (a str: not installed)."""
+    out: dict[str, Report | str] = {}
+    for name in BUILTIN:
+        try:
+            with warnings.catch_warnings():  # a framework's import-time warnings are not the docs' business
+                warnings.simplefilter("ignore")
+                adapter = resolve(name)
+        except TargetError as exc:
+            out[name] = str(exc)
+            continue
+        out[name] = run(adapter, tier=TIER, timeout=None)
+    return out
+
+
+def versions() -> list[tuple[str, str]]:
+    """The versions this build measured with: ours, Python, numpy and each framework that was imported."""
+    import numpy as np
+
+    found = [("cosine-spec", metadata.version("cosine-spec")), ("Python", platform.python_version()),
+             ("numpy", np.__version__)]
+    for module in ("tensorflow", "tf_keras"):
+        mod = sys.modules.get(module)
+        if mod is not None:
+            found.append((module, getattr(mod, "__version__", "unknown")))
+    return found
+
+
+def clause_counts(report: Report, cid: str) -> tuple[int, int, int]:
+    """(judged, declared, failed): how many results judged the clause, and how many failed it declared /
+    undeclared (a result judges a clause when it lists it or failed it; not-tested results judge nothing)."""
+    judged = declared = failed = 0
+    for r in report.results:
+        if r.status == "not_tested" or cid not in set(r.clauses) | set(r.failed_clauses):
+            continue
+        judged += 1
+        if cid in r.failed_clauses:
+            if cid in r.undeclared:
+                failed += 1
+            else:
+                declared += 1
+    return judged, declared, failed
+
+
+def cell(report: Report, cid: str) -> str:
+    status = report.clauses.get(cid, "not_tested")
+    judged, declared, failed = clause_counts(report, cid)
+    if status == "not_tested" or not judged:
+        return "not tested"
+    if status == "failed":
+        return f"**failed** {failed}/{judged}" + (f" (declared {declared})" if declared else "")
+    if status == "declared":
+        return f"declared {declared}/{judged}"
+    return f"passed {judged}/{judged}"
+
+
+def _upstream(text: str) -> str:
+    parts = [p.strip() for p in text.split(";") if p.strip()]
+    return ", ".join(f"<{p}>" if re.fullmatch(r"https?://\S+", p) else md_escape(p) for p in parts)
+
+
+def _deviations(name: str, report: Report) -> list[str]:
+    lines = [f"### {name}", ""]
+    if not report.deviations:
+        return lines + ["No deviation declared: any failure makes it non-conformant.", ""]
+    lines += [f"{len(report.deviations)} declared deviations (`conf/expectations/{name}.toml`). *held*: some "
+              "result it covers failed as described; *unexpected pass*: every result it covers passed (the "
+              "entry is out of date); *not exercised*: it covers no result that ran.", ""]
+    for d in report.deviations:
+        dev = d.deviation
+        where = ", ".join(f"{k} `{v}`" for k, v in (("clause", dev.clause), ("cases", dev.cases),
+                                                     ("dtypes", ",".join(dev.dtypes or ())),
+                                                     ("message", dev.message)) if v)
+        status = d.status.replace("_", " ")
+        lines.append(f"- **{status}** ({d.failed} of {d.matched} covered results failed), {where}: "
+                     f"{md_escape(dev.reason).rstrip('.')}. Upstream: {_upstream(dev.upstream)}.")
+    return lines + [""]
+
+
+def render(measured: dict[str, Report | str] | None = None) -> str:
+    measured = measure() if measured is None else measured
+    ran = {n: r for n, r in measured.items() if isinstance(r, Report)}
+    missing = {n: why for n, why in measured.items() if not isinstance(why, Report)}
+    lines = [
+        "# Conformance matrix",
+        "",
+        f"Generated when these docs were built, by the suite itself: every built-in target that is installed "
+        f"was held against the **{TIER}** tier of the golden cases (what `cosine-spec check TARGET` runs), "
+        f"with its own declared deviations. The numbers are what this build measured, not a hand copy.",
+        "",
+        "Measured with " + ", ".join(f"{k} {v}" for k, v in versions())
+        + (f"; spec version {next(iter(ran.values())).spec_version}." if ran else "."),
+        "",
+        "| target | conformant | passed | declared | failed | not tested | unexpected passes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, report in ran.items():
+        s = report.summary
+        lines.append(f"| `{name}` | {'yes' if report.conformant else '**no**'} | {s['passed']} | {s['declared']} | "
+                     f"{s['failed']} | {s['not_tested']} | {s['unexpected_passes']} |")
+    for name in missing:
+        lines.append(f"| `{name}` | not installed ({INSTALL.get(name, 'see its adapter')}) | | | | | |")
+    lines += [
+        "",
+        "Counts are results: one per golden case and dtype for the value, one more for the gradient, and the "
+        "class-level checks (constructor, configuration, distribution strategy, `fit`).",
+        "",
+        "## Clause by clause",
+        "",
+        "A cell reads *status k/n*: of the *n* results that judged the clause, *k* had that status. "
+        "*passed*: every result passed it; *declared*: some failed it, each covered by a declared deviation "
+        "(below); *failed*: some failed it undeclared; *not tested*: no case or check of the target reaches "
+        "the clause (informative text, names only TensorFlow has, or a class-level check the target's "
+        "adapter cannot make).",
+        "",
+        "| clause | level | " + " | ".join(f"`{n}`" for n in ran) + " |",
+        "|---|---|" + "---|" * len(ran),
+    ]
+    for cid, clause in load_clauses().items():
+        anchor = github_slugify(f"{cid}: {clause.title}")
+        title = md_escape(clause.title)
+        lines.append(f"| [{cid}](../spec.md#{anchor}) {title} | {clause.level} | "
+                     + " | ".join(cell(report, cid) for report in ran.values()) + " |")
+    lines += ["", "## Declared deviations", ""]
+    for name, report in ran.items():
+        lines += _deviations(name, report)
+    for name, why in missing.items():
+        lines += [f"### {name}", "", f"Not installed: {md_escape(why)}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_if_changed(path: Path, data: str | bytes) -> Path:
+    """Write only on a change, so Sphinx rebuilds a generated page only when the measurement moved."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if not path.exists() or path.read_bytes() != raw:
+        path.write_bytes(raw)
+    return path
+
+
+def write(out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_if_changed(out_dir / "conformance.md", render())
