@@ -15,6 +15,7 @@ from importlib import resources
 import ml_dtypes
 import numpy as np
 from cosine_spec.conf.golden_io import DTYPES, Case
+from cosine_spec.spec import shapes as spec_shapes
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,12 @@ def ulp(x: np.ndarray, dtype: str) -> np.ndarray:
     return np.ldexp(1.0, np.maximum(e, fi.minexp) - fi.nmant)
 
 
-def align_weights(w: np.ndarray | None, loss_ndim: int) -> np.ndarray:
-    """Sample weights aligned to the loss tensor by the spec's rule (CS-SW-1..4), as float64."""
+def align_weights(w: np.ndarray | None, loss_shape: tuple[int, ...]) -> np.ndarray:
+    """Sample weights aligned to the loss tensor by the spec's own rule (CS-SW-1..4), as float64."""
     if w is None:
         return np.ones(())
     w = np.asarray(w, dtype=np.float64)
-    if w.ndim == loss_ndim + 1 and w.shape[-1] == 1:
-        w = w[..., 0]
-    elif 0 < w.ndim < loss_ndim:
-        w = w.reshape(w.shape + (1,) * (loss_ndim - w.ndim))
-    return w
+    return w.reshape(spec_shapes.align_weights(w.shape, tuple(loss_shape)))
 
 
 def reduce_to(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -125,7 +122,7 @@ def _weights(case: Case, s: _Samples) -> tuple[np.ndarray, int, int]:
     The weights are scaled by a power of two (exact) so that sums of weighted values cannot overflow
     float64 even for weights near its largest value; callers multiply the bound back by 2**k.
     """
-    w = np.abs(align_weights(case.sample_weight, len(s.loss_shape)))
+    w = np.abs(align_weights(case.sample_weight, s.loss_shape))
     finite = w[np.isfinite(w)]
     k = int(np.frexp(np.max(finite, initial=0.0))[1])
     full = np.broadcast_shapes(w.shape, s.loss_shape)
