@@ -51,3 +51,22 @@ def test_subnormal_gradient_corner_accepts_the_reference():
         if ok_t.all() and ok_p.all():
             return
     pytest.fail(f"the reference gradient {gt}, {gp} is outside every alternative's tolerance: {c.gradients}")
+
+
+def test_clamp_branch_is_chosen_per_sample():
+    """Two samples just below 1e-12: a correct implementation may take the other branch for one only."""
+    from cosine_spec.conf.checker import Outcome, judge_grad
+    from cosine_spec.spec.families import _boundary_scalars
+
+    below = dict(_boundary_scalars("float64"))["just-below"]
+    c = case("float64", [[below, 0.0], [below, 0.0]], [[0.75, 0.5], [0.75, 0.5]],
+             reduction="sum")
+    assert len(c.gradients) == 2
+    (t0, p0), (t1, p1) = c.gradients
+    assert not np.array_equal(np.asarray(t0[1]), np.asarray(t1[1]))  # the branches really differ
+    mixed_t = np.stack([np.asarray(t0[0]), np.asarray(t1[1])])
+    mixed_p = np.stack([np.asarray(p0[0]), np.asarray(p1[1])])
+    assert judge_grad(c, Outcome(value=(mixed_t, mixed_p))).failures == []
+    broken = mixed_t.copy()
+    broken[1] *= 1.5  # no branch gives this
+    assert judge_grad(c, Outcome(value=(broken, mixed_p))).failures != []
