@@ -31,6 +31,13 @@ def _weight_forms(loss_shape: tuple[int, ...]):
     return forms
 
 
+def _weight(rng: random.Random, dt: str, wshape) -> np.ndarray | None:
+    """The sample_weight of a weight form: None, the scalar 0, or random weights of that shape."""
+    if wshape is None:
+        return None
+    return arr(0.0, dt) if wshape == "zero" else rand_weights(rng, dt, wshape)
+
+
 def weights() -> list[Case]:
     """Every reduction with every sample_weight form (CS-RED-1..4, CS-SW-1..4)."""
     rng, out = random.Random(707), []
@@ -40,12 +47,7 @@ def weights() -> list[Case]:
             loss_shape = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
             for wname, clause, wshape in _weight_forms(loss_shape):
                 for red in reds:
-                    if wshape is None:
-                        sw = None
-                    elif wshape == "zero":
-                        sw = arr(0.0, dt)
-                    else:
-                        sw = rand_weights(rng, dt, wshape)
+                    sw = _weight(rng, dt, wshape)
                     out.append(
                         Case(
                             f"sw-{dt}-{label}-{wname}-{red}",
@@ -179,7 +181,7 @@ def randomized(count: int = 720) -> list[Case]:
         ax = axis % rank
         loss_shape = shape[:ax] + shape[ax + 1 :]
         wname, clause, wshape = rng.choice(_weight_forms(loss_shape))
-        sw = None if wshape is None else arr(0.0, dt) if wshape == "zero" else rand_weights(rng, dt, wshape)
+        sw = _weight(rng, dt, wshape)
         emin, emax = rng.choice(((-2, 2), (-20, 20), (-1, 1)))
         out.append(
             Case(
