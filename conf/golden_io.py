@@ -1,7 +1,7 @@
 """Read the golden cases (format: `spec/golden/FORMAT.md`) into numpy arrays of each case's dtype.
 
-The harness reads the JSON files directly, as any runner in any language would: the format document is
-the contract, not the generator's Python API.
+The files are read by the spec's own reader (`cosine_spec.spec.golden.load_cases`, the format's owner);
+this module decodes each case into arrays and turns a malformed case into a `GoldenDataError`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import ml_dtypes
 import numpy as np
 from cosine_spec.conf.errors import GoldenDataError
+from cosine_spec.spec import golden as spec_golden
 
 DTYPES: dict[str, type] = {
     "float16": np.float16,
@@ -48,15 +49,8 @@ def golden_dir() -> Path:
     return Path(str(resources.files("cosine_spec.spec") / "golden"))
 
 
-def _floats(hexes: list[str]) -> np.ndarray:
-    return np.array([float.fromhex(h) if h not in ("inf", "-inf", "nan") else float(h) for h in hexes],
-                    dtype=np.float64)
-
-
 def _tensor(obj: dict | None, dtype: str) -> np.ndarray | None:
-    if obj is None:
-        return None
-    return _floats(obj["data"]).reshape(obj["shape"]).astype(DTYPES[dtype])
+    return None if obj is None else spec_golden.decode(obj, dtype)
 
 
 def decode_case(raw: dict) -> Case:
@@ -74,8 +68,8 @@ def decode_case(raw: dict) -> Case:
         grads = raw.get("gradients")
         shape_t, shape_p = raw["y_true"]["shape"], raw["y_pred"]["shape"]
         gradients = None if grads is None else tuple(
-            (_floats(g["y_true"]).reshape(shape_t).astype(DTYPES[dtype]),
-             _floats(g["y_pred"]).reshape(shape_p).astype(DTYPES[dtype])) for g in grads)
+            (spec_golden.decode({"shape": shape_t, "data": g["y_true"]}, dtype),
+             spec_golden.decode({"shape": shape_p, "data": g["y_pred"]}, dtype)) for g in grads)
         return Case(id=raw["id"], family=raw["family"], clauses=tuple(raw["clauses"]), dtype=dtype,
                     axis=int(raw["axis"]), reduction=raw["reduction"],
                     y_true=_tensor(raw["y_true"], dtype), y_pred=_tensor(raw["y_pred"], dtype),
@@ -90,17 +84,13 @@ def decode_case(raw: dict) -> Case:
 def load_cases(directory: Path | str | None = None) -> list[Case]:
     """All cases of every `*.json` data file in `directory` (default: the spec's golden data), file order."""
     root = Path(directory) if directory is not None else golden_dir()
-    files = sorted(p for p in root.glob("*.json") if p.name != "MANIFEST.json")
-    if not files:
+    if not root.is_dir() or not any(p.name != "MANIFEST.json" for p in root.glob("*.json")):
         raise GoldenDataError(f"no golden data files (*.json) in {root}; generate them with `cosine-spec golden`")
-    cases: list[Case] = []
-    for path in files:
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise GoldenDataError(f"cannot read golden file {path}: {exc}") from exc
-        cases.extend(decode_case(raw) for raw in doc.get("cases", []))
-    return cases
+    try:
+        raw_cases = spec_golden.load_cases(directory=root)
+    except (OSError, ValueError) as exc:
+        raise GoldenDataError(f"cannot read golden data in {root}: {exc}") from exc
+    return [decode_case(raw) for raw in raw_cases]
 
 
 def spec_version(directory: Path | str | None = None) -> str:

@@ -193,17 +193,23 @@ def check(directory: Path, jobs: int = 2, progress: bool = True) -> list[str]:
     return problems
 
 
-def load_cases(families: Iterable[str] | None = None) -> list[dict]:
-    """The golden cases installed with the package, in file order."""
-    root = resources.files("cosine_spec.spec") / "golden"
+def load_cases(families: Iterable[str] | None = None, directory: Path | str | None = None) -> list[dict]:
+    """The golden cases as dicts (FORMAT.md), in file order; default: the data installed with the package.
+
+    A file that is not JSON raises ValueError naming it.
+    """
+    root = resources.files("cosine_spec.spec") / "golden" if directory is None else Path(directory)
     wanted = None if families is None else set(families)
     cases = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json") or entry.name == "MANIFEST.json":
             continue
-        doc = json.loads(entry.read_text())
-        if wanted is None or doc["family"] in wanted:
-            cases.extend(doc["cases"])
+        try:
+            doc = json.loads(entry.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"golden file {entry.name} in {root} is not valid JSON: {exc}") from exc
+        if wanted is None or doc.get("family") in wanted:
+            cases.extend(doc.get("cases", []))
     return cases
 
 
