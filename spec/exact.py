@@ -41,10 +41,6 @@ class Format:
     emin: int
     emax: int
 
-    @property
-    def unit_roundoff(self) -> float:
-        return 2.0**-self.p
-
 
 FORMATS = {
     "float16": Format("float16", 11, -14, 15),

@@ -162,7 +162,7 @@ def _reduce(samples, weights, reduction, size, fmt, verify, digits):
 
     def output(indices):
         if any(not samples[i].finite or not math.isfinite(weights[i]) for i in indices):
-            return _nonfinite(samples, weights, indices, fmt)
+            return _nonfinite(samples, weights, indices)
         if not indices or (divisor == 0):
             return 0.0, "0"
 
@@ -181,7 +181,7 @@ def _reduce(samples, weights, reduction, size, fmt, verify, digits):
     return [output(list(range(len(samples))))]
 
 
-def _nonfinite(samples, weights, indices, fmt) -> tuple[float, str]:
+def _nonfinite(samples, weights, indices) -> tuple[float, str]:
     """IEEE semantics for NaN/Inf: a NaN sample or NaN weight gives NaN; an infinite weight times v."""
     total = 0.0
     for i in indices:
