@@ -141,7 +141,7 @@ def _tf_none(case):
 
 
 def accuracy(with_tf: bool) -> None:
-    from cosine_spec.conf.golden_io import load_cases
+    from cosine_spec.conf.golden_cases import load_cases
 
     tf_ok = with_tf and _tf() is not None
     rows: dict[str, dict[str, list]] = {}

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return bench_main(rest)
     if command == "check":
-        from cosine_spec.conf.check import cli_main as check_main
+        from cosine_spec.conf.check_cli import cli_main as check_main
 
         return check_main(rest)
     print(f"cosine-spec: unknown command {command!r}; the commands are check, golden, bench.\n\n{USAGE}",

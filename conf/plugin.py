@@ -30,7 +30,7 @@ class CosineSpecItem(pytest.Item):
         self.target = target
 
     def runtest(self) -> None:
-        from cosine_spec.conf.render import render
+        from cosine_spec.conf.terminal import render
         from cosine_spec.conf.runner import run
 
         opt = self.config.getoption

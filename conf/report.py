@@ -3,7 +3,7 @@
 Case statuses: passed, failed (some failed clause is not declared), declared (every failed clause is a
 declared deviation), not_tested (the target lacks the dtype or a gradient). Clause statuses: failed if any
 case failed it undeclared, else declared if any declared failure, else passed if any case ran, else
-not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `expectations.py`).
+not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `deviations.py`).
 `summary` counts cases (passed, failed, declared, not_tested) and deviations (unexpected_passes).
 """
 
@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from cosine_spec.conf.expectations import Deviation
+from cosine_spec.conf.deviations import Deviation
 
 CASE_STATUSES = ("passed", "failed", "declared", "not_tested")
 

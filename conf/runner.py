@@ -8,12 +8,12 @@ from collections import Counter
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from cosine_spec.conf import checker
+from cosine_spec.conf import judge
 from cosine_spec.conf.adapters import Adapter, resolve
-from cosine_spec.conf.calls import Caller
+from cosine_spec.conf.calls import Call, Caller
 from cosine_spec.conf.errors import HarnessError
-from cosine_spec.conf.expectations import Deviation, load_expectations
-from cosine_spec.conf.golden_io import DTYPES, Case, load_cases, spec_version
+from cosine_spec.conf.deviations import Deviation, load_expectations
+from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.report import CaseResult, DeviationResult, Report
 
 TIERS = ("fast", "full")
@@ -58,7 +58,7 @@ def _check_names(given: list[str] | None, known: set[str], what: str) -> None:
 
 
 def _result(
-    case: Case, kind: str, adapter: Adapter, verdict: checker.Verdict | None, seconds: float, clauses: tuple[str, ...]
+    case: Case, kind: str, adapter: Adapter, verdict: judge.Verdict | None, seconds: float, clauses: tuple[str, ...]
 ) -> CaseResult:
     r = CaseResult(
         id=case.id + ("/grad" if kind == "grad" else ""),
@@ -67,8 +67,8 @@ def _result(
         clauses=clauses,
         dtype=case.dtype,
         seconds=seconds,
-        inputs=f"y_true={checker.short(case.y_true)}, y_pred={checker.short(case.y_pred)}, "
-        f"sample_weight={checker.short(case.sample_weight)}, axis={case.axis}, "
+        inputs=f"y_true={judge.short(case.y_true)}, y_pred={judge.short(case.y_pred)}, "
+        f"sample_weight={judge.short(case.sample_weight)}, axis={case.axis}, "
         f"reduction={case.reduction!r}",
     )
     if verdict is None:
@@ -84,28 +84,30 @@ def _result(
 
 
 def _wants_value(case: Case, want: set[str] | None) -> bool:
-    return want is None or bool(want & (set(checker.value_clauses(case)) | EVERYWHERE))
+    return want is None or bool(want & (set(judge.value_clauses(case)) | EVERYWHERE))
 
 
 def _wants_grad(case: Case, want: set[str] | None) -> bool:
-    return bool(case.gradients) and not case.error and (want is None or checker.GRAD in want)
+    return bool(case.gradients) and not case.error and (want is None or judge.GRAD in want)
 
 
 def _run_case(case: Case, adapter: Adapter, call: Caller, want: set[str] | None) -> list[CaseResult]:
     out = []
-    vclauses = checker.value_clauses(case)
-    args = (case.y_true, case.y_pred, case.sample_weight)
+    vclauses = judge.value_clauses(case)
+    args = dict(y_true=case.y_true, y_pred=case.y_pred, sample_weight=case.sample_weight, axis=case.axis,
+                reduction=case.reduction)
     if _wants_value(case, want):
         t0 = time.perf_counter()
-        o = call(adapter.loss, *(None if a is None else a.copy() for a in args), case.axis, case.reduction)
-        v = checker.judge_value(case, o)
+        size = 0 if case.expected is None else case.expected.size
+        o = call.call(adapter.loss, Call("loss", **args, expect_size=size))
+        v = judge.judge_value(case, o)
         out.append(_result(case, "value", adapter, v, time.perf_counter() - t0, vclauses))
     if _wants_grad(case, want):
         v, t0 = None, time.perf_counter()
         if adapter.has_grad:
-            o = call(adapter.grad, *(None if a is None else a.copy() for a in args), case.axis, case.reduction)
-            v = checker.judge_grad(case, o)
-        out.append(_result(case, "grad", adapter, v, time.perf_counter() - t0, (checker.GRAD,)))
+            o = call.call(adapter.grad, Call("grad", **args, expect_size=max(case.y_true.size, case.y_pred.size)))
+            v = judge.judge_grad(case, o)
+        out.append(_result(case, "grad", adapter, v, time.perf_counter() - t0, (judge.GRAD,)))
     return out
 
 
@@ -115,7 +117,7 @@ def _run_extra(adapter: Adapter, want: set[str] | None, call: Caller) -> list[Ca
         if want is not None and not want & set(chk.clauses):
             continue
         t0 = time.perf_counter()
-        o = call(chk.run)
+        o = call.check(chk.run)
         r = CaseResult(
             id=chk.id,
             kind="check",
@@ -126,8 +128,9 @@ def _run_extra(adapter: Adapter, want: set[str] | None, call: Caller) -> list[Ca
             expected="returns normally",
             actual="returned",
         )
-        if o.exc is not None or o.timed_out is not None:
-            r.actual = f"timed out after {o.timed_out:g} s" if o.exc is None else checker.exc_text(o.exc)
+        problem = o.problem or (None if o.raised is None else o.raised.text())
+        if problem is not None:
+            r.actual = problem
             r.status, r.message, r.failed_clauses = "failed", r.actual, list(chk.clauses)
             r.repro = f"cosine-spec check {adapter.name} --clauses {','.join(chk.clauses)}"
         out.append(r)
@@ -220,7 +223,7 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
     adapter = resolve(target)
     all_cases = golden if isinstance(golden, list) else load_cases(golden)
     extras_clauses = {c for chk in adapter.extra_checks() for c in chk.clauses}
-    known = {c for case in all_cases for c in case.clauses} | extras_clauses | {checker.GRAD} | _spec_clauses()
+    known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | _spec_clauses()
     _check_names(clauses, known, "clauses")
     devs = load_expectations(adapter.expectations if expectations == "default" else expectations)
     selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)

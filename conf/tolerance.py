@@ -14,7 +14,7 @@ from importlib import resources
 
 import ml_dtypes
 import numpy as np
-from cosine_spec.conf.golden_io import DTYPES, Case
+from cosine_spec.conf.golden_cases import DTYPES, Case
 from cosine_spec.spec import shapes as spec_shapes
 
 

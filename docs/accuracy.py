@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from cosine_spec.conf.golden_io import DTYPES
+from cosine_spec.conf.golden_cases import DTYPES
 from cosine_spec.conf.report import Report
 from matrix import md_escape, measure, write_if_changed
 

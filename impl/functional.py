@@ -1,5 +1,5 @@
 """The functional API: ``loss(y_true, y_pred, sample_weight=None, *, axis=-1, reduction=...)`` and
-``loss.grad(...)``, the target contract of the conformance harness (DESIGN.md, "Targets").
+``loss.grad(...)``, the target contract of the conformance harness (docs/contracts/target.md).
 
 The spec overrides this implementation wherever they disagree.
 """

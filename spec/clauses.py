@@ -7,7 +7,7 @@ A clause is written in the Markdown as a level-3 heading followed, on the next n
     Level: normative
 
 ``HEADING_RE`` and ``LEVEL_RE`` below are the exact grammar. Cases, reports and docs refer to the IDs read
-here instead of retyping them (STYLE.md, item 1).
+here instead of retyping them: the spec text is the single source.
 """
 
 from __future__ import annotations

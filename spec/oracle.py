@@ -1,6 +1,6 @@
 """The exact oracle: correctly rounded values and gradients of the cosine similarity loss.
 
-Contract (DESIGN.md, "The oracle"): inputs are floats, hence exact rationals. The sums of products and
+Inputs are floats, hence exact rationals. The sums of products and
 squares are computed exactly (``spec/exact.py``). With ``A = max(S_tt, 1e-12)`` and
 ``B = max(S_pp, 1e-12)`` (1e-12 the real number; CS-VAL-1, CS-VAL-5) the per-sample value is
 ``v = -S_tp / sqrt(A * B)``: the square root is the only irrational step. Every output, a weighted sum

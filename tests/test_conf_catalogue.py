@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
-from cosine_spec.conf.golden_io import load_cases
+from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 
 from tests.catalogue.correct import CORRECT

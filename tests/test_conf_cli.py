@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from cosine_spec.conf.check import cli_main
+from cosine_spec.conf.check_cli import cli_main
 from cosine_spec.conf.errors import HarnessError
 from cosine_spec.conf.runner import run
 

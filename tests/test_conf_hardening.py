@@ -11,11 +11,11 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from cosine_spec.conf import check
+from cosine_spec.conf import check_cli as check
 from cosine_spec.conf.adapters.pycallable import CallableAdapter, load_callable
-from cosine_spec.conf.check import cli_main
+from cosine_spec.conf.check_cli import cli_main
 from cosine_spec.conf.errors import HarnessError, TargetError
-from cosine_spec.conf.golden_io import load_cases
+from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 from cosine_spec.impl import loss as ref
 
@@ -116,8 +116,8 @@ def returns_bad_repr(*a, **k):
     return BadRepr()
 
 
-@pytest.mark.parametrize(("fn", "said"), [(raises_bad_str, "<unprintable BadStr"),
-                                          (returns_bad_repr, "<unprintable BadRepr")])
+@pytest.mark.parametrize(("fn", "said"), [(raises_bad_str, "BadStr: <unprintable message>"),
+                                          (returns_bad_repr, "is a BadRepr; the contract requires")])
 def test_unprintable_objects_are_failed_cases(fn, said, seed_cases):
     report = run(CallableAdapter(fn, fn.__name__), golden=seed_cases, timeout=None)
     assert report.exit_code == 1

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
-from cosine_spec.conf.golden_io import load_cases
+from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 
 

@@ -8,8 +8,8 @@ import pytest
 from cosine_spec.conf import tolerance
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
 from cosine_spec.conf.errors import ExpectationsError
-from cosine_spec.conf.expectations import load_expectations
-from cosine_spec.conf.golden_io import load_cases
+from cosine_spec.conf.deviations import load_expectations
+from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 
 from tests.catalogue.correct import pow2_scaled

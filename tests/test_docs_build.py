@@ -1,4 +1,4 @@
-"""The Sphinx site builds with warnings as errors (DESIGN.md, Documentation) and shows every clause, the
+"""The Sphinx site builds with warnings as errors and shows every clause, the
 conformance matrix of every installed target and the accuracy plots."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from cosine_spec.conf.bench_impl import not_cancellation_bound
 from cosine_spec.impl import loss
 
-golden_io = pytest.importorskip("cosine_spec.conf.golden_io")
+golden_io = pytest.importorskip("cosine_spec.conf.golden_cases")
 tolerance = pytest.importorskip("cosine_spec.conf.tolerance")
 
 # The implementation's own promise, tighter than the harness: computed in float64 (double-double for

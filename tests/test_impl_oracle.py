@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 oracle = pytest.importorskip("cosine_spec.spec.oracle")
-golden_io = pytest.importorskip("cosine_spec.conf.golden_io")
+golden_io = pytest.importorskip("cosine_spec.conf.golden_cases")
 tolerance = pytest.importorskip("cosine_spec.conf.tolerance")
 
 from test_impl_golden import ULP_BOUND, _not_cancellation_bound  # noqa: E402  (one definition, shared)

@@ -3,7 +3,7 @@ tight enough to judge long 16-bit vectors, finite for huge weights, loose enough
 
 import numpy as np
 import pytest
-from cosine_spec.conf.golden_io import decode_case
+from cosine_spec.conf.golden_cases import decode_case
 from cosine_spec.conf.tolerance import grad_tolerance, value_tolerance
 from cosine_spec.impl import loss
 from cosine_spec.spec import golden
@@ -55,7 +55,7 @@ def test_subnormal_gradient_corner_accepts_the_reference():
 
 def test_clamp_branch_is_chosen_per_sample():
     """Two samples just below 1e-12: a correct implementation may take the other branch for one only."""
-    from cosine_spec.conf.checker import Outcome, judge_grad
+    from cosine_spec.conf.judge import Outcome, judge_grad
     from cosine_spec.spec.families import _boundary_scalars
 
     below = dict(_boundary_scalars("float64"))["just-below"]

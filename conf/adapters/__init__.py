@@ -1,6 +1,6 @@
 """Adapters: one small module per target, each turning an implementation into the target contract.
 
-The contract (DESIGN.md) is the `MODULE:ATTR` one: `loss(y_true, y_pred, sample_weight=None, *, axis=-1,
+The contract (docs/contracts/target.md) is the `MODULE:ATTR` one: `loss(y_true, y_pred, sample_weight=None, *, axis=-1,
 reduction="sum_over_batch_size") -> numpy array`, numpy inputs (bfloat16 via ml_dtypes), reductions "auto",
 "none", "sum", "sum_over_batch_size"; optional `loss.grad(...) -> (d_y_true, d_y_pred)` of the reduced loss
 (of the sum of the losses for "none").
@@ -14,7 +14,7 @@ Adding a target
    `load()` imports the framework and raises `TargetError` saying how to install it when it is missing.
 2. Register the name in `BUILTIN` below.
 3. Write `conf/expectations/<name>.toml` with the deviations you measured (format in
-   `conf/expectations.py`), each with a reason and an upstream link (or "none known").
+   `conf/deviations.py`), each with a reason and an upstream link (or "none known").
 4. Add a test in `tests/test_conf_<name>.py` that the target runs conformant with those expectations.
 """
 

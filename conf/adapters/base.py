@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from cosine_spec.conf.golden_io import DTYPES, Case
+from cosine_spec.conf.golden_cases import DTYPES, Case
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,12 @@ class Adapter:
     has_grad: bool = False
     expectations: Path | None = None
 
-    def loss(self, y_true, y_pred, sample_weight, axis: int, reduction: str):
+    def loss(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
+        """The target contract's `f`: the loss in the inputs' dtype, a 0-d array unless reduction is "none"."""
         raise NotImplementedError
 
-    def grad(self, y_true, y_pred, sample_weight, axis: int, reduction: str):
+    def grad(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
+        """The target contract's `f.grad`: `(d_y_true, d_y_pred)` of the reduced loss."""
         raise NotImplementedError
 
     def extra_checks(self) -> list[ExtraCheck]:

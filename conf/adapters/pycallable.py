@@ -1,4 +1,4 @@
-"""`MODULE:ATTR` targets: any Python callable obeying the target contract (DESIGN.md)."""
+"""`MODULE:ATTR` targets: any Python callable obeying the target contract (docs/contracts/target.md)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from cosine_spec.conf.adapters.base import Adapter, literal_args
-from cosine_spec.conf.checker import exc_text, safe_str
+from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.errors import TargetError
-from cosine_spec.conf.golden_io import Case
+from cosine_spec.conf.golden_cases import Case
 
 
 class CallableAdapter(Adapter):
@@ -25,12 +25,10 @@ class CallableAdapter(Adapter):
             raise TargetError(f"target {name!r}: reading its attribute `grad` raised {exc_text(exc)}") from exc
         self.has_grad = callable(self.gradfn)
         self.expectations = expectations
-
-    def loss(self, y_true, y_pred, sample_weight, axis, reduction):
-        return self.fn(y_true, y_pred, sample_weight, axis=axis, reduction=reduction)
-
-    def grad(self, y_true, y_pred, sample_weight, axis, reduction):
-        return self.gradfn(y_true, y_pred, sample_weight, axis=axis, reduction=reduction)
+        # The callables themselves, so that an argument the harness leaves out meets the target's own default.
+        self.loss = fn  # type: ignore[method-assign]
+        if self.has_grad:
+            self.grad = self.gradfn  # type: ignore[method-assign]
 
     def repro(self, case: Case, grad: bool = False) -> str:
         args = literal_args(case)

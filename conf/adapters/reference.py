@@ -6,7 +6,7 @@ from cosine_spec.conf.adapters import class_checks
 from cosine_spec.conf.adapters.base import ExtraCheck
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
 from cosine_spec.conf.errors import TargetError
-from cosine_spec.conf.expectations import builtin_expectations
+from cosine_spec.conf.deviations import builtin_expectations
 
 
 class ReferenceAdapter(CallableAdapter):

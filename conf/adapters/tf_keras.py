@@ -6,16 +6,47 @@ Values come from calling the loss object on tensors, gradients from `tf.Gradient
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
+import tempfile
 
 import numpy as np
 from cosine_spec.conf.adapters.base import Adapter, ExtraCheck, literal_args
 from cosine_spec.conf.errors import TargetError
-from cosine_spec.conf.expectations import builtin_expectations
-from cosine_spec.conf.golden_io import Case
+from cosine_spec.conf.deviations import builtin_expectations
+from cosine_spec.conf.golden_cases import Case
 
-INSTALL = "pip install 'cosine-spec[tf]'  (tensorflow-cpu and tf-keras 2.21)"
+INSTALL = "pip install 'cosine-spec[tf]'  (tensorflow and tf-keras 2.21)"
+
+
+_NOISE = re.compile(rb"^(WARNING: All log messages before absl::InitializeLog|[IWE]\d{4} [\d:. ]+\d+ \S+:\d+\] )")
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Hide TensorFlow's import-time C++/absl log lines (CUDA probing on a CPU machine), unless the user
+    set TF_CPP_MIN_LOG_LEVEL. They are written to file descriptor 2 before any log level applies, so the
+    descriptor itself is redirected; every line that is not such a log line is passed on afterwards."""
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        yield
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            kept = [line for line in sink.read().splitlines(keepends=True) if not _NOISE.match(line)]
+            if kept:
+                sys.stderr.buffer.write(b"".join(kept))
+                sys.stderr.flush()
 
 
 def import_tf():
@@ -24,10 +55,12 @@ def import_tf():
         raise TargetError("tensorflow was imported before TF_USE_LEGACY_KERAS=1 was set, so tf.keras is Keras 3; "
                           "run the tf-keras check in a fresh process or set TF_USE_LEGACY_KERAS=1 first")
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        import tensorflow as tf
-        import tf_keras  # noqa: F401 - tf.keras resolves to it only when it is installed
+        with _quiet_native_stderr():
+            import tensorflow as tf
+            import tf_keras  # noqa: F401 - tf.keras resolves to it only when it is installed
+
+            tf.constant(0.0).numpy()  # the CPU device (and the CUDA probe that logs) initializes here
     except ImportError as exc:
         raise TargetError(f"target 'tf-keras' needs TensorFlow and tf-keras ({exc.name or exc} is not "
                           f"installed): {INSTALL}") from exc
@@ -55,10 +88,10 @@ class TfKerasAdapter(Adapter):
         c = self.tf.constant
         return c(y_true), c(y_pred), None if sample_weight is None else c(sample_weight)
 
-    def loss(self, y_true, y_pred, sample_weight, axis, reduction):
+    def loss(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
         return self._obj(axis, reduction)(*self._tensors(y_true, y_pred, sample_weight)).numpy()
 
-    def grad(self, y_true, y_pred, sample_weight, axis, reduction):
+    def grad(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
         tf = self.tf
         obj = self._obj(axis, reduction)
         yt, yp, sw = self._tensors(y_true, y_pred, sample_weight)

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from cosine_spec.conf.errors import ExpectationsError
-from cosine_spec.conf.golden_io import DTYPES
+from cosine_spec.conf.golden_cases import DTYPES
 
 _KEYS = {"clause", "cases", "dtypes", "message", "reason", "upstream"}
 

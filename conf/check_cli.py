@@ -1,4 +1,4 @@
-"""`cosine-spec check TARGET`: the thin command line over `runner.run` (exit 0 / 1 / 2, see DESIGN.md)."""
+"""`cosine-spec check TARGET`: the thin command line over `runner.run` (exit 0 / 1 / 2, see docs/contracts/cli.md)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 import sys
 import traceback
 
-from cosine_spec.conf.checker import exc_text, safe_str
+from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.errors import HarnessError
-from cosine_spec.conf.render import render
+from cosine_spec.conf.terminal import render
 from cosine_spec.conf.runner import TIERS, run
 
 EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), or MODULE:ATTR,

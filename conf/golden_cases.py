@@ -11,17 +11,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import ml_dtypes
 import numpy as np
 from cosine_spec.conf.errors import GoldenDataError
 from cosine_spec.spec import golden as spec_golden
+from cosine_spec.spec.exact import DTYPES as SPEC_DTYPES
+from cosine_spec.spec.shapes import np_dtype
 
-DTYPES: dict[str, type] = {
-    "float16": np.float16,
-    "bfloat16": ml_dtypes.bfloat16,
-    "float32": np.float32,
-    "float64": np.float64,
-}
+# The spec's dtype table (one definition: spec/exact.py), as numpy dtypes.
+DTYPES: dict[str, np.dtype] = {name: np_dtype(name) for name in SPEC_DTYPES}
 
 
 @dataclass(frozen=True, eq=False)

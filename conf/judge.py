@@ -11,23 +11,14 @@ so both can pass, and a declared deviation on them can be an unexpected pass.
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass, field
 
 import numpy as np
 from cosine_spec.conf import tolerance
-from cosine_spec.conf.golden_io import Case
+from cosine_spec.conf.calls import Outcome
+from cosine_spec.conf.golden_cases import Case
 
 GRAD = "CS-GRAD-1"
-
-
-@dataclass
-class Outcome:
-    """What a call to the target did: returned `value`, raised `exc`, or timed out."""
-
-    value: object = None
-    exc: BaseException | None = None
-    timed_out: float | None = None
 
 
 @dataclass
@@ -117,13 +108,6 @@ def value_clauses(case: Case) -> tuple[str, ...]:
     return tuple(c for c in case.clauses if c not in OWN_CHECK) or case.clauses
 
 
-def _error_matches(exc: BaseException, name: str) -> bool:
-    wanted = getattr(builtins, name, None)
-    if isinstance(wanted, type) and issubclass(wanted, BaseException):
-        return isinstance(exc, wanted)
-    return any(k.__name__ == name for k in type(exc).__mro__)
-
-
 def _compare(v: Verdict, clauses, act, exact, expected, tol, dtype: str, label: str) -> bool:
     """Values within tolerance (NaN pattern included); record the worst element. True when all pass."""
     a, x = act.astype(np.float64), np.asarray(exact, dtype=np.float64)
@@ -156,23 +140,20 @@ def judge_value(case: Case, out: Outcome) -> Verdict:
     """The verdict of a value call (`loss(...)`) on `case`."""
     v, clauses = Verdict(), value_clauses(case)
     v.expected = f"raises {case.error}" if case.error else short(case.expected)
-    if out.timed_out is not None:
-        v.actual = f"timed out after {out.timed_out:g} s"
+    if out.problem is not None:
+        v.actual = out.problem
         v.fail(clauses, v.actual)
         return v
-    if out.exc is not None:
-        v.actual = "raised " + exc_text(out.exc)
-        if not (case.error and _error_matches(out.exc, case.error)):
+    if out.raised is not None:
+        v.actual = "raised " + out.raised.text()
+        if not (case.error and case.error in out.raised.kinds):
             v.fail(clauses, f"expected {v.expected}, {v.actual}")
         return v
     v.actual = short(out.value)
     if case.error:
         v.fail(clauses, f"expected {case.error}, returned {v.actual}")
         return v
-    if not isinstance(out.value, np.ndarray | np.generic):
-        v.fail(clauses, f"returned {type(out.value).__name__} {v.actual}; the contract requires a numpy array")
-        return v
-    act = np.asarray(out.value)
+    act = out.value
     v.clauses = tuple(dict.fromkeys(clauses + ("CS-OUT-1",)))  # shape and dtype are judged from here on
     if act.shape != case.expected.shape:
         v.fail(v.clauses, f"shape {act.shape}, expected {case.expected.shape}")
@@ -197,17 +178,12 @@ def judge_grad(case: Case, out: Outcome) -> Verdict:
     """The verdict of a gradient call (`loss.grad(...)`) on `case`: some alternative must match."""
     v, clauses = Verdict(), (GRAD,)
     v.expected = " or ".join(f"({short(gt)}, {short(gp)})" for gt, gp in case.gradients[:2])
-    if out.timed_out is not None or out.exc is not None:
-        v.actual = f"timed out after {out.timed_out:g} s" if out.exc is None else "raised " + exc_text(out.exc)
+    problem = out.problem or (None if out.raised is None else "raised " + out.raised.text())
+    if problem is not None:
+        v.actual = problem
         v.fail(clauses, "gradient " + v.actual)
         return v
-    v.actual = short(out.value)
-    val = out.value
-    if not (isinstance(val, tuple | list) and len(val) == 2
-            and all(isinstance(g, np.ndarray | np.generic) for g in val)):
-        v.fail(clauses, f"grad returned {v.actual}; the contract requires a pair (d_y_true, d_y_pred) of arrays")
-        return v
-    gt, gp = (np.asarray(g) for g in val)
+    gt, gp = out.value
     v.actual = f"({short(gt)}, {short(gp)})"
     if gt.shape != case.y_true.shape or gp.shape != case.y_pred.shape:
         v.fail(clauses, f"gradient shapes {gt.shape}, {gp.shape}; expected {case.y_true.shape}, "
