@@ -189,14 +189,19 @@ def perform(fn: Callable, call: Call) -> Outcome:
     return Outcome(value=arr, invalid=why, modified=modified)
 
 
-class Caller:
-    """Runs target calls with an optional per-call timeout in seconds (None or 0: no timeout, same thread).
+class InProcess:
+    """Runs the calls of one adapter in this process, with an optional per-call timeout in seconds (None or
+    0: no timeout, same thread). The executor interface is `call(Call) -> Outcome`, `check(ExtraCheck) ->
+    Outcome` and `close()`.
 
     With a timeout the call runs on a long-lived worker thread; a call that outlives its timeout is abandoned
     (a thread cannot be killed: it is left to finish, a fresh one takes over) and reported as timed out.
     """
 
-    def __init__(self, timeout: float | None = None):
+    mode = "in-process"
+
+    def __init__(self, adapter, timeout: float | None = None):
+        self.adapter = adapter
         self.timeout = timeout or None
         self._jobs: queue.SimpleQueue | None = None
 
@@ -217,7 +222,7 @@ class Caller:
             except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt inside the target's code
                 box.put(Outcome(raised=raised(exc)))
 
-    def run(self, job: Callable[[], Outcome]) -> Outcome:
+    def _run(self, job: Callable[[], Outcome]) -> Outcome:
         if self.timeout is None:
             return self._guarded(job)
         if self._jobs is None:
@@ -232,16 +237,20 @@ class Caller:
             self._jobs = None  # abandon the busy worker; the next call starts a fresh one
             return Outcome(timed_out=round(time.monotonic() - start, 3))
 
-    def call(self, fn: Callable, call: Call) -> Outcome:
-        """`perform(fn, call)` under the timeout."""
-        return self.run(lambda: perform(fn, call))
+    def call(self, call: Call) -> Outcome:
+        """`perform` the call on the adapter's `loss` or `grad` under the timeout."""
+        fn = self.adapter.grad if call.fn == "grad" else self.adapter.loss
+        return self._run(lambda: perform(fn, call))
 
-    def check(self, run: Callable[[], None]) -> Outcome:
-        """A class-level check (`ExtraCheck.run`): returns normally to pass; its exception is the outcome."""
+    def check(self, check) -> Outcome:
+        """A class-level check (`ExtraCheck`): returns normally to pass; its exception is the outcome."""
 
         def job() -> Outcome:
             with np.errstate(all="ignore"):
-                run()
+                check.run()
             return Outcome()
 
-        return self.run(job)
+        return self._run(job)
+
+    def close(self) -> None:
+        """Nothing to release in-process (an abandoned thread is a daemon)."""

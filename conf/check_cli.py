@@ -8,10 +8,10 @@ import re
 import sys
 import traceback
 
-from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.errors import HarnessError
-from cosine_spec.conf.terminal import render
+from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.runner import TIERS, run
+from cosine_spec.conf.terminal import render
 
 EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), or MODULE:ATTR,
 a Python callable f(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size") -> numpy

@@ -30,8 +30,8 @@ class CosineSpecItem(pytest.Item):
         self.target = target
 
     def runtest(self) -> None:
-        from cosine_spec.conf.terminal import render
         from cosine_spec.conf.runner import run
+        from cosine_spec.conf.terminal import render
 
         opt = self.config.getoption
         report = run(self.target, tier=opt("--cosine-spec-tier"),

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from cosine_spec.conf import judge
 from cosine_spec.conf.adapters import Adapter, resolve
-from cosine_spec.conf.calls import Call, Caller
-from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.calls import InProcess
 from cosine_spec.conf.deviations import Deviation, load_expectations
+from cosine_spec.conf.errors import HarnessError
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
+from cosine_spec.conf.probes import PLANNERS, Probe
 from cosine_spec.conf.report import CaseResult, DeviationResult, Report
 
 TIERS = ("fast", "full")
@@ -57,14 +58,12 @@ def _check_names(given: list[str] | None, known: set[str], what: str) -> None:
         raise HarnessError(f"Got {what} {', '.join(bad)}, but the known {what} are {', '.join(sorted(known))}.")
 
 
-def _result(
-    case: Case, kind: str, adapter: Adapter, verdict: judge.Verdict | None, seconds: float, clauses: tuple[str, ...]
-) -> CaseResult:
+def _result(case: Case, probe: Probe, adapter: Adapter, verdict: judge.Verdict | None, seconds: float) -> CaseResult:
     r = CaseResult(
-        id=case.id + ("/grad" if kind == "grad" else ""),
-        kind=kind,
+        id=probe.id,
+        kind=probe.kind,
         family=case.family,
-        clauses=clauses,
+        clauses=probe.clauses,
         dtype=case.dtype,
         seconds=seconds,
         inputs=f"y_true={judge.short(case.y_true)}, y_pred={judge.short(case.y_pred)}, "
@@ -74,50 +73,41 @@ def _result(
     if verdict is None:
         r.status, r.message = "not_tested", f"target {adapter.name} has no gradient (f.grad)"
         return r
-    r.clauses = tuple(dict.fromkeys(clauses + verdict.clauses))  # e.g. CS-OUT-1, CS-VAL-2 once they were judged
+    r.clauses = tuple(dict.fromkeys(probe.clauses + verdict.clauses))  # e.g. CS-OUT-1, CS-VAL-2 once judged
     r.expected, r.actual, r.message = verdict.expected, verdict.actual, verdict.message
     r.max_err, r.max_ulp, r.tolerance = verdict.max_err, verdict.max_ulp, verdict.tol
     r.failed_clauses = verdict.failed_clauses
     if r.failed_clauses:
-        r.status, r.repro = "failed", adapter.repro(case, grad=kind == "grad")
+        r.status, r.repro = "failed", adapter.repro(case, grad=probe.kind == "grad")
     return r
 
 
-def _wants_value(case: Case, want: set[str] | None) -> bool:
-    return want is None or bool(want & (set(judge.value_clauses(case)) | EVERYWHERE))
+def _wanted(probe: Probe, want: set[str] | None) -> bool:
+    extra = EVERYWHERE if probe.kind == "value" else set()
+    return want is None or bool(want & (set(probe.clauses) | extra))
 
 
-def _wants_grad(case: Case, want: set[str] | None) -> bool:
-    return bool(case.gradients) and not case.error and (want is None or judge.GRAD in want)
+def _probes(case: Case, want: set[str] | None) -> list[Probe]:
+    return [p for planner in PLANNERS for p in planner(case) if _wanted(p, want)]
 
 
-def _run_case(case: Case, adapter: Adapter, call: Caller, want: set[str] | None) -> list[CaseResult]:
+def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None) -> list[CaseResult]:
     out = []
-    vclauses = judge.value_clauses(case)
-    args = dict(y_true=case.y_true, y_pred=case.y_pred, sample_weight=case.sample_weight, axis=case.axis,
-                reduction=case.reduction)
-    if _wants_value(case, want):
-        t0 = time.perf_counter()
-        size = 0 if case.expected is None else case.expected.size
-        o = call.call(adapter.loss, Call("loss", **args, expect_size=size))
-        v = judge.judge_value(case, o)
-        out.append(_result(case, "value", adapter, v, time.perf_counter() - t0, vclauses))
-    if _wants_grad(case, want):
-        v, t0 = None, time.perf_counter()
-        if adapter.has_grad:
-            o = call.call(adapter.grad, Call("grad", **args, expect_size=max(case.y_true.size, case.y_pred.size)))
-            v = judge.judge_grad(case, o)
-        out.append(_result(case, "grad", adapter, v, time.perf_counter() - t0, (judge.GRAD,)))
+    for probe in _probes(case, want):
+        t0, verdict = time.perf_counter(), None
+        if adapter.has_grad or not probe.needs_grad:
+            verdict = probe.verdict([executor.call(c) for c in probe.calls])
+        out.append(_result(case, probe, adapter, verdict, time.perf_counter() - t0))
     return out
 
 
-def _run_extra(adapter: Adapter, want: set[str] | None, call: Caller) -> list[CaseResult]:
+def _run_extra(adapter: Adapter, want: set[str] | None, executor) -> list[CaseResult]:
     out = []
     for chk in adapter.extra_checks():
         if want is not None and not want & set(chk.clauses):
             continue
         t0 = time.perf_counter()
-        o = call.check(chk.run)
+        o = executor.check(chk)
         r = CaseResult(
             id=chk.id,
             kind="check",
@@ -232,11 +222,11 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
     if cases:
         selected = [c for c in selected if fnmatchcase(c.id, cases)]
     want = set(clauses) if clauses else None
-    selected = [c for c in selected if _wants_value(c, want) or _wants_grad(c, want)]
+    selected = [c for c in selected if _probes(c, want)]
     if not selected and not (not cases and any(want is None or want & set(chk.clauses)
                                                for chk in adapter.extra_checks())):
         raise _empty_selection(all_cases, adapter, tier, dtypes, clauses, cases)
-    call, results = Caller(timeout), []
+    executor, results = InProcess(adapter, timeout), []
     for case in selected:
         if case.dtype not in adapter.dtypes:
             results.append(
@@ -251,9 +241,10 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
                 )
             )
             continue
-        results.extend(_run_case(case, adapter, call, want))
+        results.extend(_run_case(case, adapter, executor, want))
     if not cases:
-        results.extend(_run_extra(adapter, want, call))
+        results.extend(_run_extra(adapter, want, executor))
+    executor.close()
     dev_results = _apply(results, devs)
     if strict is None:
         strict = tier == "full" and not (dtypes or clauses or cases)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from cosine_spec.conf import tolerance
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
-from cosine_spec.conf.errors import ExpectationsError
 from cosine_spec.conf.deviations import load_expectations
+from cosine_spec.conf.errors import ExpectationsError
 from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 

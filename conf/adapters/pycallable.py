@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from cosine_spec.conf.adapters.base import Adapter, literal_args
-from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.golden_cases import Case
+from cosine_spec.conf.judge import exc_text, safe_str
 
 
 class CallableAdapter(Adapter):

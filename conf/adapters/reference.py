@@ -5,8 +5,8 @@ from __future__ import annotations
 from cosine_spec.conf.adapters import class_checks
 from cosine_spec.conf.adapters.base import ExtraCheck
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
-from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.deviations import builtin_expectations
+from cosine_spec.conf.errors import TargetError
 
 
 class ReferenceAdapter(CallableAdapter):

@@ -14,8 +14,8 @@ import tempfile
 
 import numpy as np
 from cosine_spec.conf.adapters.base import Adapter, ExtraCheck, literal_args
-from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.deviations import builtin_expectations
+from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.golden_cases import Case
 
 INSTALL = "pip install 'cosine-spec[tf]'  (tensorflow and tf-keras 2.21)"
