@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 from cosine_spec.spec import SPEC_VERSION, oracle
-from cosine_spec.spec.cases import Case, catalogue
+from cosine_spec.spec.catalogue import all_cases
+from cosine_spec.spec.catalogue.build import Case
 from cosine_spec.spec.shapes import SpecError, np_dtype
 
 FORMAT_VERSION = 1
@@ -96,7 +97,7 @@ def _family_bytes(args: tuple[str, list[Case], bool]) -> tuple[str, bytes, list[
 def build(jobs: int = 2, verify: bool = True, progress: bool = True) -> dict[str, bytes]:
     """Every golden file's bytes, MANIFEST.json included, keyed by file name."""
     by_family: dict[str, list[Case]] = {}
-    for c in catalogue():
+    for c in all_cases():
         by_family.setdefault(c.family, []).append(c)
     chunks = [(f, cs, verify) for f, cs in by_family.items()]
     results: dict[str, bytes] = {}

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from cosine_spec.spec import clauses, golden
+from cosine_spec.spec import catalogue, clauses, golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "spec" / "golden"
@@ -50,11 +50,10 @@ def test_cli_exit_codes(tmp_path):
 def test_pure_python_fallback_gives_identical_bytes():
     """fractions.Fraction instead of gmpy2: the same bytes (checked on three families)."""
     code = (
-        "from cosine_spec.spec import golden, cases, exact; assert exact.BACKEND == 'fractions';"
-        "import sys; by = {}\n"
-        "for c in cases.catalogue(): by.setdefault(c.family, []).append(c)\n"
+        "from cosine_spec.spec import catalogue, golden, exact; assert exact.BACKEND == 'fractions';"
+        "import sys\n"
         "for f in ('seed', 'tiny', 'zero'):\n"
-        "    sys.stdout.write(golden._family_bytes((f, by[f], False))[1].decode())"
+        "    sys.stdout.write(golden._family_bytes((f, catalogue.FAMILIES[f].cases(), False))[1].decode())"
     )
     env = dict(os.environ, COSINE_SPEC_PURE_PYTHON="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
@@ -141,6 +140,17 @@ def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
     assert int(out.stdout) >= 1500
 
 
-@pytest.mark.parametrize("family", ["seed", "tiny", "zero", "huge", "errors", "nonfinite", "empty"])
-def test_family_files_exist(family):
-    assert (GOLDEN / f"{family}.json").exists()
+def test_one_family_module_per_golden_file():
+    """Each registered family has its module (named like it) and its golden file, and no golden file is orphaned."""
+    modules = {name for name, module in catalogue.FAMILIES.items() if module.__name__.endswith(f".catalogue.{name}")}
+    assert modules == set(catalogue.FAMILIES)
+    files = {p.stem for p in GOLDEN.glob("*.json")} - {"MANIFEST"}
+    assert files == set(catalogue.FAMILIES)
+    assert {c["family"] for c in golden.load_cases()} == files
+
+
+def test_catalogue_rejects_a_case_in_the_wrong_family(monkeypatch):
+    stray = catalogue.seed.cases()[:1]
+    monkeypatch.setattr(catalogue.zero, "cases", lambda: stray)
+    with pytest.raises(ValueError, match="family 'seed' is built by the 'zero' module"):
+        catalogue.all_cases()
