@@ -6,7 +6,7 @@ import pytest
 from cosine_spec.conf.golden_io import decode_case
 from cosine_spec.conf.tolerance import grad_tolerance, value_tolerance
 from cosine_spec.impl import loss
-from cosine_spec.spec import golden
+from cosine_spec.spec import golden_format
 from cosine_spec.spec.catalogue.build import Case as SpecCase
 from cosine_spec.spec.catalogue.build import arr, rand_array
 
@@ -15,7 +15,7 @@ def case(dtype, t, p, sw=None, reduction="none", axis=-1):
     spec_case = SpecCase(id="probe", family="probe", clauses=["CS-VAL-1"], dtype=dtype, y_true=arr(t, dtype),
                          y_pred=arr(p, dtype), axis=axis, reduction=reduction,
                          sample_weight=None if sw is None else arr(sw, dtype))
-    return decode_case(golden.record(spec_case, verify=False))
+    return decode_case(golden_format.record(spec_case, verify=False))
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
