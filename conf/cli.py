@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "golden":
-        from cosine_spec.spec.golden import cli_main
+        from cosine_spec.conf.golden_cli import cli_main
 
         return cli_main(rest)
     if command == "bench":

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 from cosine_spec.spec import derivation, oracle
-from cosine_spec.spec.cases import rand_array
+from cosine_spec.spec.catalogue.build import rand_array
 
 BATCH = 8
 

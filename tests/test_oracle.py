@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from cosine_spec.spec import derivation, oracle
 from cosine_spec.spec.exact import FORMATS, round_fraction
-from cosine_spec.spec.golden import decode, load_cases
+from cosine_spec.spec.golden_format import decode, load_cases
 
 F64 = "float64"
 
