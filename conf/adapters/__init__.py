@@ -25,8 +25,10 @@ import importlib
 from cosine_spec.conf.adapters.base import Adapter, ExtraCheck
 from cosine_spec.conf.errors import TargetError
 
-BUILTIN = {"reference": "cosine_spec.conf.adapters.reference", "tf-keras": "cosine_spec.conf.adapters.tf_keras"}
-PLANNED = ("keras", "torch", "optax", "cmd:COMMAND")
+BUILTIN = {"reference": "cosine_spec.conf.adapters.reference", "tf-keras": "cosine_spec.conf.adapters.tf_keras",
+           "keras": "cosine_spec.conf.adapters.keras", "torch": "cosine_spec.conf.adapters.torch",
+           "optax": "cosine_spec.conf.adapters.optax"}
+PLANNED = ("cmd:COMMAND",)
 
 __all__ = ["Adapter", "ExtraCheck", "resolve", "BUILTIN"]
 
