@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import traceback
@@ -13,7 +14,8 @@ from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.runner import TIERS, run
 from cosine_spec.conf.terminal import render
 
-EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), or MODULE:ATTR,
+EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), keras (Keras 3;
+--backend tensorflow|jax|torch, or name it keras-jax etc.), torch (`[torch]` extra), optax (`[jax]` extra), or MODULE:ATTR,
 a Python callable f(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size") -> numpy
 array (optionally f.grad(...) -> (d_y_true, d_y_pred)); MODULE is imported from the current directory or PYTHONPATH.
 
@@ -47,7 +49,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cosine-spec check", description="Hold an implementation of the cosine "
                                 "similarity loss against the spec's golden cases.", epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("target", help="reference, tf-keras or MODULE:ATTR")
+    p.add_argument("target", help="reference, tf-keras, keras, torch, optax or MODULE:ATTR")
+    p.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                   help="target keras only: the Keras 3 backend (sets KERAS_BACKEND before keras is imported)")
     p.add_argument("--tier", choices=TIERS, default="full",
                    help="full: every golden case (default); fast: a deterministic slice covering every clause "
                         "in every dtype with a few cases per family")
@@ -111,12 +115,17 @@ def cli_main(argv: list[str]) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.backend:
+        if args.target != "keras":
+            return _error(f"--backend {args.backend} applies to target keras only (got target {args.target!r}); "
+                          f"e.g. `cosine-spec check keras --backend {args.backend}`.")
+        os.environ["KERAS_BACKEND"] = args.backend
     expectations = "default" if args.expectations is None else (
         None if args.expectations.lower() == "none" else args.expectations)
     try:
         report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
                      cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
-                     strict=args.strict)
+                     strict=args.strict, progress=sys.stderr.isatty())
     except HarnessError as exc:
         return _error(safe_str(exc))
     for path, write in ((args.report_json, report.write_json), (args.junit_xml, report.write_junit)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from collections import Counter
@@ -190,20 +191,30 @@ def run(
     golden: Path | str | list[Case] | None = None,
     timeout: float | None = 60.0,
     strict: bool | None = None,
+    progress: bool = False,
 ) -> Report:
     """Hold `target` against the golden cases and return the report (nothing printed).
 
     `expectations="default"` loads the target's own file (built-in targets), None loads none. `strict`
     (default: only for an unfiltered full run) makes a declared deviation that passes non-conformant.
+    `progress` shows a progress bar on stderr once the run has taken two seconds.
     """
     with warnings.catch_warnings():
         # A target's warnings are not the spec's business, and must not turn into errors under pytest's
         # `filterwarnings = error` (warning filters are process-wide, so this covers the worker thread).
         warnings.simplefilter("ignore")
-        return _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict)
+        return _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict, progress)
 
 
-def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict) -> Report:
+def _progress(cases: list[Case], name: str, show: bool):
+    if not show:
+        return cases
+    from tqdm import tqdm
+
+    return tqdm(cases, desc=f"cosine-spec check {name}", unit="case", file=sys.stderr, delay=2, leave=False)
+
+
+def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict, progress) -> Report:
     t0 = time.perf_counter()
     if timeout is not None and not (isinstance(timeout, int | float) and 0 <= timeout < float("inf")):
         raise HarnessError(f"Got timeout {timeout!r}; give a finite number of seconds >= 0 (0 or None: none).")
@@ -227,7 +238,7 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
                                                for chk in adapter.extra_checks())):
         raise _empty_selection(all_cases, adapter, tier, dtypes, clauses, cases)
     executor, results = InProcess(adapter, timeout), []
-    for case in selected:
+    for case in _progress(selected, adapter.name, progress):
         if case.dtype not in adapter.dtypes:
             results.append(
                 CaseResult(

@@ -41,6 +41,8 @@ def resolve(target: str | Adapter) -> Adapter:
         raise TargetError(f"Got target {target!r}; give a built-in name ({', '.join(BUILTIN)}) or MODULE:ATTR.")
     if target in BUILTIN:
         return importlib.import_module(BUILTIN[target]).load()
+    if target.startswith("keras-"):  # keras-jax, keras-torch, keras-tensorflow: the keras target on that backend
+        return importlib.import_module(BUILTIN["keras"]).load(target.removeprefix("keras-"))
     if target.startswith("cmd:") or target in PLANNED:
         raise TargetError(f"target {target!r} is planned but has no adapter yet; available: "
                           f"{', '.join(BUILTIN)} and MODULE:ATTR (any Python callable with the contract).")
