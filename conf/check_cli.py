@@ -15,7 +15,7 @@ from cosine_spec.conf.runner import TIERS, run
 from cosine_spec.conf.terminal import render
 
 EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), keras (Keras 3;
---backend tensorflow|jax|torch, or name it keras-jax etc.), torch (`[torch]` extra), optax (`[jax]` extra), or MODULE:ATTR,
+--backend tensorflow|jax|torch, or keras-jax etc.), torch (`[torch]` extra), optax (`[jax]` extra), or MODULE:ATTR,
 a Python callable f(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size") -> numpy
 array (optionally f.grad(...) -> (d_y_true, d_y_pred)); MODULE is imported from the current directory or PYTHONPATH.
 

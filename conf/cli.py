@@ -9,6 +9,7 @@ USAGE = """usage: cosine-spec COMMAND [ARGS]
 commands:
   check TARGET   hold an implementation against the spec (see `cosine-spec check --help`)
   golden         write the golden data from the oracle; `golden --check` regenerates and compares
+  matrix [T..]   the conformance matrix of every installed built-in target (see `cosine-spec matrix --help`)
   bench oracle   print the oracle's throughput next to a naive mpmath evaluation
 """
 
@@ -27,11 +28,15 @@ def main(argv: list[str] | None = None) -> int:
         from cosine_spec.spec.bench import main as bench_main
 
         return bench_main(rest)
+    if command == "matrix":
+        from cosine_spec.conf.matrix import cli_main as matrix_main
+
+        return matrix_main(rest)
     if command == "check":
         from cosine_spec.conf.check_cli import cli_main as check_main
 
         return check_main(rest)
-    print(f"cosine-spec: unknown command {command!r}; the commands are check, golden, bench.\n\n{USAGE}",
+    print(f"cosine-spec: unknown command {command!r}; the commands are check, matrix, golden, bench.\n\n{USAGE}",
           file=sys.stderr)
     return 2
 

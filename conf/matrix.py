@@ -1,0 +1,142 @@
+"""`cosine-spec matrix`: every installed built-in target (and any named) into one conformance matrix.
+
+Each target runs as `cosine-spec check TARGET --report-json` in a process of its own (tf-keras and Keras 3, or
+Keras on two backends, cannot share one), up to `--jobs` at a time; `run_targets` is also what the pytest plugin
+uses. The matrix holds, per target: the summary, the clause table (passed / failed / declared / not tested), the
+worst ulp error per dtype of the results that passed, and each declared deviation with its status; or why the
+target could not run. Written as JSON (`--json`) and Markdown (`--markdown`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+KERAS_BACKENDS = ("tensorflow", "jax", "torch")
+BUILTINS = ("reference", "tf-keras", "torch", "optax") + tuple(f"keras-{b}" for b in KERAS_BACKENDS)
+
+
+def run_target(target: str, tier: str = "full", expectations: str | None = None, timeout: float = 3600) -> dict:
+    """`{"report": <report JSON>}` of one target run in its own process, or `{"error": text}` (exit 2)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        cmd = [sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", tier,
+               "--report-json", str(out), "--max-failures-shown", "0"]
+        if expectations:
+            cmd += ["--expectations", expectations]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"error": f"`cosine-spec check {target}` did not finish within {timeout:g} s"}
+        if proc.returncode in (0, 1) and out.exists():
+            return {"report": json.loads(out.read_text(encoding="utf-8"))}
+        why = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        return {"error": why[-1] if why else f"`cosine-spec check {target}` exited with {proc.returncode}"}
+
+
+def run_targets(targets: list[str], tier: str = "full", expectations: str | None = None, jobs: int = 1) -> dict:
+    """`run_target` for each target, `jobs` processes at a time, in the order given."""
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        futures = {t: pool.submit(run_target, t, tier, expectations) for t in dict.fromkeys(targets)}
+    return {t: f.result() for t, f in futures.items()}
+
+
+def worst_ulp(report: dict) -> dict[str, float | None]:
+    """The largest ulp error per dtype among the value and gradient results that were judged and passed."""
+    worst: dict[str, float | None] = {}
+    for c in report["cases"]:
+        u = c.get("max_ulp")
+        worst.setdefault(c["dtype"], None)
+        if c["status"] == "passed" and isinstance(u, int | float):
+            worst[c["dtype"]] = max(worst[c["dtype"]] or 0.0, float(u))
+    return dict(sorted(worst.items()))
+
+
+def matrix(measured: dict, versions: dict[str, str] | None = None) -> dict:
+    """The matrix as plain data (the JSON file's content)."""
+    out = {"versions": versions or {}, "targets": {}}
+    for name, got in measured.items():
+        if "error" in got:
+            out["targets"][name] = {"error": got["error"]}
+            continue
+        r = got["report"]
+        out["targets"][name] = {
+            "conformant": r["conformant"], "tier": r["tier"], "spec_version": r["spec_version"],
+            "seconds": r["seconds"], "summary": r["summary"], "clauses": r["clauses"], "worst_ulp": worst_ulp(r),
+            "deviations": [{k: d.get(k) for k in ("clause", "cases", "dtypes", "message", "reason", "upstream",
+                                                   "status", "matched", "failed")} for d in r["deviations"]],
+        }
+    return out
+
+
+def markdown(m: dict) -> str:
+    """The matrix as Markdown: a summary row per target, a clause x target table, worst ulp per dtype."""
+    ran = {n: t for n, t in m["targets"].items() if "error" not in t}
+    lines = ["| target | conformant | passed | declared | failed | not tested | unexpected passes | seconds |",
+             "|---|---|---|---|---|---|---|---|"]
+    for n, t in ran.items():
+        s = t["summary"]
+        lines.append(f"| `{n}` | {'yes' if t['conformant'] else '**no**'} | {s['passed']} | {s['declared']} | "
+                     f"{s['failed']} | {s['not_tested']} | {s['unexpected_passes']} | {t['seconds']:.0f} |")
+    for n, t in m["targets"].items():
+        if "error" in t:
+            lines.append(f"| `{n}` | not run: {t['error'].replace('|', '/')} | | | | | | |")
+    clauses = sorted({c for t in ran.values() for c in t["clauses"]})
+    lines += ["", "| clause | " + " | ".join(f"`{n}`" for n in ran) + " |", "|---|" + "---|" * len(ran)]
+    for c in clauses:
+        lines.append(f"| {c} | " + " | ".join(t["clauses"].get(c, "not_tested").replace("_", " ")
+                                             for t in ran.values()) + " |")
+    dtypes = sorted({d for t in ran.values() for d in t["worst_ulp"]})
+    lines += ["", "Worst ulp error of a passing result, per dtype:", "",
+              "| target | " + " | ".join(dtypes) + " |", "|---|" + "---|" * len(dtypes)]
+    for n, t in ran.items():
+        cells = [t["worst_ulp"].get(d) for d in dtypes]
+        lines.append(f"| `{n}` | " + " | ".join("-" if v is None else f"{v:g}" for v in cells) + " |")
+    lines += ["", "Declared deviations:", ""]
+    for n, t in ran.items():
+        held = sum(d["status"] == "held" for d in t["deviations"])
+        lines.append(f"- `{n}`: {held} of {len(t['deviations'])} held" + "".join(
+            f"; {d['status'].replace('_', ' ')}: {d['cases'] or d['clause']}" for d in t["deviations"]
+            if d["status"] != "held"))
+    return "\n".join(lines) + "\n"
+
+
+def installed_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for dist in ("cosine-spec", "numpy", "tensorflow", "tf-keras", "keras", "torch", "jax", "jaxlib", "optax"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def cli_main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="cosine-spec matrix", description=__doc__.split("\n\n")[0])
+    p.add_argument("targets", nargs="*", help=f"targets to add to the built-in ones ({', '.join(BUILTINS)})")
+    p.add_argument("--only", action="store_true", help="only the targets given, not the built-in ones")
+    p.add_argument("--tier", choices=("fast", "full"), default="full")
+    p.add_argument("--jobs", type=int, default=1, help="targets run at the same time (default 1)")
+    p.add_argument("--json", metavar="PATH", help="write the matrix as JSON")
+    p.add_argument("--markdown", metavar="PATH", help="write the matrix as Markdown (default: print it)")
+    args = p.parse_args(argv)
+    targets = list(args.targets) if args.only else [*BUILTINS, *args.targets]
+    if not targets:
+        print("cosine-spec matrix: error: --only without targets selects nothing; name a target", file=sys.stderr)
+        return 2
+    m = matrix(run_targets(targets, args.tier, jobs=args.jobs), installed_versions())
+    if args.json:
+        Path(args.json).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
+    md = markdown(m)
+    if args.markdown:
+        Path(args.markdown).write_text(md, encoding="utf-8")
+    elif not args.json:
+        print(md)
+    return 0
