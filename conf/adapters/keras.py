@@ -73,7 +73,7 @@ class KerasAdapter(Adapter):
 
                 return t.view(self.fw.int16).numpy().view(ml_dtypes.bfloat16)
             return t.numpy()
-        return np.asarray(t)
+        return t.numpy() if self.backend == "tensorflow" else np.asarray(t)
 
     def _inputs(self, y_true, y_pred, sample_weight):
         yt, yp = np.asarray(y_true), np.asarray(y_pred)
