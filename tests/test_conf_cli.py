@@ -18,7 +18,8 @@ def test_reference_is_conformant(capsys):
 
 
 @pytest.mark.parametrize("argv", [
-    ["no-such-target"], ["reference", "--backend", "jax"], ["cmd:./prog"], ["no_such_module_xyz:f"], ["json:no_such_attr"],
+    ["no-such-target"], ["reference", "--backend", "jax"], ["cmd:./prog"], ["no_such_module_xyz:f"],
+    ["json:no_such_attr"],
     ["json:__doc__"], ["reference", "--dtypes", "float8"], ["reference", "--clauses", "CS-NOPE-1"],
     ["reference", "--tier", "slow"], ["reference", "--expectations", "/nonexistent.toml"], [],
 ])
