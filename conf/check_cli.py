@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import traceback
 
 from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.executor import Limits
 from cosine_spec.conf.judge import exc_text, safe_str
 from cosine_spec.conf.runner import TIERS, run
 from cosine_spec.conf.terminal import render
 
-EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), or MODULE:ATTR,
+EPILOG = """targets: reference (cosine_spec.impl), tf-keras (needs `pip install 'cosine-spec[tf]'`), MODULE:ATTR,
 a Python callable f(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size") -> numpy
-array (optionally f.grad(...) -> (d_y_true, d_y_pred)); MODULE is imported from the current directory or PYTHONPATH.
+array (optionally f.grad(...) -> (d_y_true, d_y_pred)); MODULE is imported from the current directory or PYTHONPATH;
+or cmd:COMMAND, a program in any language speaking the JSON Lines protocol (docs/contracts/protocol.md).
+Every target runs in a worker process of its own (--in-process: in the harness's, for debugging).
 
 exit status: 0 conformant (no undeclared failure), 1 not conformant, 2 usage or setup error.
 A declared deviation that passes ("unexpected pass") is always reported; it makes the run not conformant
@@ -61,6 +65,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--junit-xml", metavar="PATH", help="write JUnit XML, one testcase per case")
     p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="per-call timeout for the target (default 60; 0 disables)")
+    p.add_argument("--deadline", type=_seconds, default=DEADLINE, metavar="SECONDS",
+                   help=f"overall deadline of the run (default {DEADLINE:g}; 0 disables); what it leaves is "
+                        f"reported not run")
+    p.add_argument("-x", "--exitfirst", dest="maxfail", action="store_const", const=1,
+                   help="stop at the first failed result (same as --maxfail 1)")
+    p.add_argument("--maxfail", type=_count, metavar="N", help="stop after N failed results; the rest is "
+                   "reported not run")
+    p.add_argument("--in-process", action="store_true", help="run a Python target inside the harness's "
+                   "process (debugging only: it can then crash, hang or forge the run)")
+    p.add_argument("--abandon-after", type=_count, default=Limits.abandon_after, metavar="K",
+                   help=f"abandon the target after K consecutive timeouts or crashes (default "
+                        f"{Limits.abandon_after}); the rest is reported not run")
+    p.add_argument("--memory-limit", type=_count, default=Limits.memory_mb, metavar="MIB",
+                   help=f"address-space limit of the worker process in MiB (default {Limits.memory_mb}; "
+                        f"0: none; TensorFlow reserves several GiB)")
+    p.add_argument("--output-limit", type=_count, default=Limits.output_mb, metavar="MIB",
+                   help=f"output (stderr) a worker may write in MiB (default {Limits.output_mb})")
+    p.add_argument("--startup-timeout", type=_seconds, default=Limits.startup_timeout, metavar="SECONDS",
+                   help=f"time a worker has to load the target and say hello (default "
+                        f"{Limits.startup_timeout:g})")
     p.add_argument("--max-failures-shown", type=_count, default=20, metavar="N",
                    help="failing-case blocks printed (default 20)")
     strict = p.add_mutually_exclusive_group()
@@ -74,6 +98,8 @@ def parser() -> argparse.ArgumentParser:
 def _split(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
+
+DEADLINE = 1800.0  # seconds: a full tier takes well under a minute; a target hanging on every call ends here
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -110,13 +136,24 @@ def cli_main(argv: list[str]) -> int:
                       f"{exc_text(exc)}. Please report it with the traceback below.\n{detail}")
 
 
+def _absolute(path: str | None) -> str | None:
+    """`path` made absolute now, before any target code runs (a target's chdir cannot move a report)."""
+    return None if path is None else os.path.abspath(path)
+
+
 def _check(args: argparse.Namespace) -> int:
+    for name in ("report_json", "junit_xml", "golden"):
+        setattr(args, name, _absolute(getattr(args, name)))
     expectations = "default" if args.expectations is None else (
-        None if args.expectations.lower() == "none" else args.expectations)
+        None if args.expectations.lower() == "none" else _absolute(args.expectations))
+    limits = Limits(memory_mb=args.memory_limit or None, output_mb=args.output_limit or Limits.output_mb,
+                    startup_timeout=args.startup_timeout or Limits.startup_timeout,
+                    abandon_after=args.abandon_after or Limits.abandon_after)
     try:
         report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
                      cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
-                     strict=args.strict)
+                     strict=args.strict, mode="in-process" if args.in_process else "worker",
+                     deadline=args.deadline or None, maxfail=args.maxfail, limits=limits)
     except HarnessError as exc:
         return _error(safe_str(exc))
     for path, write in ((args.report_json, report.write_json), (args.junit_xml, report.write_junit)):

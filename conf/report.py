@@ -1,10 +1,11 @@
 """The result of a conformance run: per case, per clause, per declared deviation; JSON and JUnit XML.
 
 Case statuses: passed, failed (some failed clause is not declared), declared (every failed clause is a
-declared deviation), not_tested (the target lacks the dtype or a gradient). Clause statuses: failed if any
-case failed it undeclared, else declared if any declared failure, else passed if any case ran, else
-not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `deviations.py`).
-`summary` counts cases (passed, failed, declared, not_tested) and deviations (unexpected_passes).
+declared deviation), not_tested (the target lacks the dtype or a gradient), not_run (the run stopped
+before it: deadline, --maxfail, or a target abandoned as unresponsive; a run with one is not conformant).
+Clause statuses: failed if any case failed it undeclared, else declared if any declared failure, else
+passed if any case ran, else not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `deviations.py`).
+`summary` counts cases (passed, failed, declared, not_tested, not_run) and deviations (unexpected_passes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from cosine_spec.conf.deviations import Deviation
 
-CASE_STATUSES = ("passed", "failed", "declared", "not_tested")
+CASE_STATUSES = ("passed", "failed", "declared", "not_tested", "not_run")
 
 
 # Characters XML 1.0 forbids (C0 controls but tab, LF, CR; surrogates; U+FFFE, U+FFFF) and, for JSON, lone
@@ -89,6 +90,8 @@ class Report:
     clauses: dict[str, str]
     deviations: list[DeviationResult]
     seconds: float = 0.0
+    mode: str = "in-process"  # "worker": the target ran in a process of its own; "in-process": in the harness's
+    target_version: str = ""  # as the target's hello line declared it (worker mode)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -98,9 +101,10 @@ class Report:
 
     @property
     def conformant(self) -> bool:
-        """No undeclared failure; under strict mode also no declared deviation that passed."""
+        """No undeclared failure and nothing left not run; under strict mode also no declared deviation
+        that passed."""
         s = self.summary
-        return s["failed"] == 0 and not (self.strict and s["unexpected_passes"])
+        return s["failed"] == 0 and s["not_run"] == 0 and not (self.strict and s["unexpected_passes"])
 
     @property
     def exit_code(self) -> int:
@@ -112,6 +116,8 @@ class Report:
             "spec_version": self.spec_version,
             "tier": self.tier,
             "strict": self.strict,
+            "mode": self.mode,
+            "target_version": self.target_version,
             "conformant": self.conformant,
             "seconds": round(self.seconds, 3),
             "summary": self.summary,

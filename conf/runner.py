@@ -9,10 +9,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from cosine_spec.conf import judge
-from cosine_spec.conf.adapters import Adapter, resolve
-from cosine_spec.conf.calls import InProcess
+from cosine_spec.conf.adapters import Adapter
 from cosine_spec.conf.deviations import Deviation, load_expectations
 from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.executor import Limits, open_executor
+from cosine_spec.conf.gate import Gate
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.probes import PLANNERS, Probe
 from cosine_spec.conf.report import CaseResult, DeviationResult, Report
@@ -91,20 +92,26 @@ def _probes(case: Case, want: set[str] | None) -> list[Probe]:
     return [p for planner in PLANNERS for p in planner(case) if _wanted(p, want)]
 
 
-def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None) -> list[CaseResult]:
+def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None, gate: Gate) -> list[CaseResult]:
     out = []
     for probe in _probes(case, want):
+        if gate.stopped():
+            out.append(gate.not_run(probe.id, probe.kind, case.family, probe.clauses, case.dtype))
+            continue
         t0, verdict = time.perf_counter(), None
         if adapter.has_grad or not probe.needs_grad:
             verdict = probe.verdict([executor.call(c) for c in probe.calls])
-        out.append(_result(case, probe, adapter, verdict, time.perf_counter() - t0))
+        out.append(gate.record(_result(case, probe, adapter, verdict, time.perf_counter() - t0)))
     return out
 
 
-def _run_extra(adapter: Adapter, want: set[str] | None, executor) -> list[CaseResult]:
+def _run_extra(adapter: Adapter, want: set[str] | None, executor, gate: Gate) -> list[CaseResult]:
     out = []
     for chk in adapter.extra_checks():
         if want is not None and not want & set(chk.clauses):
+            continue
+        if gate.stopped():
+            out.append(gate.not_run(chk.id, "check", adapter.name, chk.clauses, chk.dtype))
             continue
         t0 = time.perf_counter()
         o = executor.check(chk)
@@ -123,7 +130,7 @@ def _run_extra(adapter: Adapter, want: set[str] | None, executor) -> list[CaseRe
             r.actual = problem
             r.status, r.message, r.failed_clauses = "failed", r.actual, list(chk.clauses)
             r.repro = f"cosine-spec check {adapter.name} --clauses {','.join(chk.clauses)}"
-        out.append(r)
+        out.append(gate.record(r))
     return out
 
 
@@ -155,7 +162,7 @@ def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationRe
     for d in devs:
         matched = failed = 0
         for r in results:
-            if r.status == "not_tested":
+            if r.status in ("not_tested", "not_run"):
                 continue
             msg = r.message if r.failed_clauses else None
             hits = [c for c in set(r.clauses) | set(r.failed_clauses) if d.matches(r.id, c, r.dtype, msg)]
@@ -170,7 +177,7 @@ def _clause_table(results: list[CaseResult], known: set[str]) -> dict[str, str]:
     state = dict.fromkeys(sorted(known), "not_tested")
     rank = {"not_tested": 0, "passed": 1, "declared": 2, "failed": 3}
     for r in results:
-        if r.status == "not_tested":
+        if r.status in ("not_tested", "not_run"):
             continue
         for c in set(r.clauses) | set(r.failed_clauses):
             s = "passed" if c not in r.failed_clauses else ("failed" if c in r.undeclared else "declared")
@@ -190,27 +197,41 @@ def run(
     golden: Path | str | list[Case] | None = None,
     timeout: float | None = 60.0,
     strict: bool | None = None,
+    mode: str = "worker",
+    deadline: float | None = None,
+    maxfail: int | None = None,
+    limits: Limits | None = None,
 ) -> Report:
     """Hold `target` against the golden cases and return the report (nothing printed).
 
     `expectations="default"` loads the target's own file (built-in targets), None loads none. `strict`
     (default: only for an unfiltered full run) makes a declared deviation that passes non-conformant.
+    `mode` "worker" runs the target in a process of its own (`executor.Worker`; always for cmd: targets
+    and never for an `Adapter` object), "in-process" in this one (debugging). `deadline` (seconds) and
+    `maxfail` stop the run early, and so does a target unresponsive for `limits.abandon_after` calls in a
+    row: the probes not run are results of status not_run (`gate.py`).
     """
     with warnings.catch_warnings():
         # A target's warnings are not the spec's business, and must not turn into errors under pytest's
         # `filterwarnings = error` (warning filters are process-wide, so this covers the worker thread).
         warnings.simplefilter("ignore")
-        return _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict)
+        t0 = time.perf_counter()
+        for name, value in (("timeout", timeout), ("deadline", deadline), ("maxfail", maxfail)):
+            if value is not None and not (isinstance(value, int | float) and 0 <= value < float("inf")):
+                raise HarnessError(f"Got {name} {value!r}; give a finite number >= 0 (0 or None: none).")
+        if tier not in TIERS:
+            raise HarnessError(f"Got tier {tier!r}, but the tiers are {', '.join(TIERS)}.")
+        _check_names(dtypes, set(DTYPES), "dtypes")
+        executor = open_executor(target, mode, timeout, limits)
+        try:
+            gate = Gate(executor, [], deadline, maxfail)
+            return _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, t0)
+        finally:
+            executor.close()
 
 
-def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, strict) -> Report:
-    t0 = time.perf_counter()
-    if timeout is not None and not (isinstance(timeout, int | float) and 0 <= timeout < float("inf")):
-        raise HarnessError(f"Got timeout {timeout!r}; give a finite number of seconds >= 0 (0 or None: none).")
-    if tier not in TIERS:
-        raise HarnessError(f"Got tier {tier!r}, but the tiers are {', '.join(TIERS)}.")
-    _check_names(dtypes, set(DTYPES), "dtypes")
-    adapter = resolve(target)
+def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, t0) -> Report:
+    adapter = executor.adapter
     all_cases = golden if isinstance(golden, list) else load_cases(golden)
     extras_clauses = {c for chk in adapter.extra_checks() for c in chk.clauses}
     known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | _spec_clauses()
@@ -226,7 +247,7 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
     if not selected and not (not cases and any(want is None or want & set(chk.clauses)
                                                for chk in adapter.extra_checks())):
         raise _empty_selection(all_cases, adapter, tier, dtypes, clauses, cases)
-    executor, results = InProcess(adapter, timeout), []
+    gate.devs, results = devs, []
     for case in selected:
         if case.dtype not in adapter.dtypes:
             results.append(
@@ -241,10 +262,9 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
                 )
             )
             continue
-        results.extend(_run_case(case, adapter, executor, want))
+        results.extend(_run_case(case, adapter, executor, want, gate))
     if not cases:
-        results.extend(_run_extra(adapter, want, executor))
-    executor.close()
+        results.extend(_run_extra(adapter, want, executor, gate))
     dev_results = _apply(results, devs)
     if strict is None:
         strict = tier == "full" and not (dtypes or clauses or cases)
@@ -257,4 +277,6 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
         clauses=_clause_table(results, known),
         deviations=dev_results,
         seconds=time.perf_counter() - t0,
+        mode=executor.mode,
+        target_version=str(getattr(adapter, "version", "") or ""),
     )

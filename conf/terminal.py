@@ -15,7 +15,7 @@ def clause_table(report: Report) -> list[str]:
         for c in set(r.clauses) | set(r.failed_clauses):
             if c not in counts:
                 continue
-            if r.status == "not_tested":
+            if r.status in ("not_tested", "not_run"):
                 counts[c]["not_tested"] += 1
             elif c not in r.failed_clauses:
                 counts[c]["passed"] += 1
@@ -58,10 +58,14 @@ def deviation_lines(report: Report) -> list[str]:
     return lines
 
 
+def _first_not_run(report: Report) -> str:
+    return next(r.message for r in report.results if r.status == "not_run")
+
+
 def render(report: Report, limit: int = MAX_BLOCKS) -> str:
     s = report.summary
     out = [f"cosine-spec check {report.target}  (spec {report.spec_version}, tier {report.tier}, "
-           f"{len(report.results)} results, {report.seconds:.1f} s)", ""]
+           f"{len(report.results)} results, {report.seconds:.1f} s, {report.mode})", ""]
     out += clause_table(report) + [""]
     out += failure_blocks(report, limit)
     if report.deviations:
@@ -72,5 +76,6 @@ def render(report: Report, limit: int = MAX_BLOCKS) -> str:
         out.append(f"{s['unexpected_passes']} declared deviation(s) passed: update the expectations file ({tail}).")
     verdict = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
     out.append(f"{verdict}: {s['passed']} passed, {s['failed']} failed, {s['declared']} declared, "
-               f"{s['not_tested']} not tested, {s['unexpected_passes']} unexpected passes.")
+               f"{s['not_tested']} not tested, {s['unexpected_passes']} unexpected passes"
+               + (f", {s['not_run']} not run ({_first_not_run(report)})." if s["not_run"] else "."))
     return "\n".join(out)

@@ -31,13 +31,18 @@ class CallableAdapter(Adapter):
             self.grad = self.gradfn  # type: ignore[method-assign]
 
     def repro(self, case: Case, grad: bool = False) -> str:
-        args = literal_args(case)
-        if args is None or self.module is None:
-            return super().repro(case, grad)
-        bf = ", ml_dtypes" if case.dtype == "bfloat16" else ""
-        call = "f.grad" if grad else "f"
-        return (f'python -c "import numpy as np{bf}; from {self.module} import {self.attr} as f; '
-                f'print(repr({call}({args})))"')
+        return (self.module and python_repro(self.module, self.attr, case, grad)) or super().repro(case, grad)
+
+
+def python_repro(module: str, attr: str, case: Case, grad: bool = False) -> str | None:
+    """A `python -c` line calling MODULE:ATTR on the case's inputs, or None when they are too long to show."""
+    args = literal_args(case)
+    if args is None:
+        return None
+    bf = ", ml_dtypes" if case.dtype == "bfloat16" else ""
+    call = "f.grad" if grad else "f"
+    return (f'python -c "import numpy as np{bf}; from {module} import {attr} as f; '
+            f'print(repr({call}({args})))"')
 
 
 def _import_raised(module_name: str, target: str, cwd: str, exc: BaseException) -> TargetError:

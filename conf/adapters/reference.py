@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cosine_spec.conf.adapters import class_checks
 from cosine_spec.conf.adapters.base import ExtraCheck
-from cosine_spec.conf.adapters.pycallable import CallableAdapter
+from cosine_spec.conf.adapters.pycallable import CallableAdapter, python_repro
 from cosine_spec.conf.deviations import builtin_expectations
 from cosine_spec.conf.errors import TargetError
 
@@ -21,6 +21,11 @@ class ReferenceAdapter(CallableAdapter):
             ExtraCheck("reference-api-3-config-round-trip", ("CS-API-3",),
                        lambda: class_checks.config_round_trip(CosineSimilarity, lambda loss, t, p: loss(t, p))),
         ]
+
+
+def repro(case, grad: bool = False) -> str:
+    """How to reproduce a failed case without the harness (also for the worker mode's harness side)."""
+    return python_repro("cosine_spec.impl", "loss", case, grad) or f"cosine-spec check reference --cases '{case.id}'"
 
 
 def load() -> CallableAdapter:

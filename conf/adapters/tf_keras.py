@@ -109,16 +109,21 @@ class TfKerasAdapter(Adapter):
         return tf_checks.checks(self.tf)
 
     def repro(self, case: Case, grad: bool = False) -> str:
-        args = literal_args(case)
-        if args is None or grad:
-            return super().repro(case, grad)
-        head, _, tail = args.rpartition(", axis=")
-        axis, _, red = tail.partition(", reduction=")
-        conv = ", ".join(f"tf.constant({a.strip()})" for a in _split_top(head))
-        bf = ", ml_dtypes" if case.dtype == "bfloat16" else ""
-        return ('python -c "import os; os.environ[\'TF_USE_LEGACY_KERAS\']=\'1\'; import numpy as np' + bf +
-                f', tensorflow as tf; print(tf.keras.losses.CosineSimilarity(axis={axis}, reduction={red})'
-                f'({conv}).numpy())"').replace("sample_weight=", "")
+        return repro(case, grad)
+
+
+def repro(case: Case, grad: bool = False) -> str:
+    """A `python -c` line calling tf.keras on the case's inputs (values), else the harness command."""
+    args = literal_args(case)
+    if args is None or grad:
+        return f"cosine-spec check tf-keras --cases '{case.id}'"
+    head, _, tail = args.rpartition(", axis=")
+    axis, _, red = tail.partition(", reduction=")
+    conv = ", ".join(f"tf.constant({a.strip()})" for a in _split_top(head))
+    bf = ", ml_dtypes" if case.dtype == "bfloat16" else ""
+    return ('python -c "import os; os.environ[\'TF_USE_LEGACY_KERAS\']=\'1\'; import numpy as np' + bf +
+            f', tensorflow as tf; print(tf.keras.losses.CosineSimilarity(axis={axis}, reduction={red})'
+            f'({conv}).numpy())"').replace("sample_weight=", "")
 
 
 def _split_top(text: str) -> list[str]:
