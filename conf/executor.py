@@ -95,6 +95,7 @@ class Worker:
         self.hello: dict | None = None
         self.proc: subprocess.Popen | None = None
         self._next_id = 0
+        self._adapter = None
 
     # --- process life ---------------------------------------------------------------------------------
     def _preexec(self) -> None:  # runs in the child, before exec
@@ -155,6 +156,18 @@ class Worker:
     def start(self) -> dict:
         """Start the worker and read its hello; a target that cannot start is a `TargetError` (exit 2)."""
         self._spawn()
+        return self._handshake()
+
+    @property
+    def adapter(self):
+        """What the target declared in its hello (read on first use: the worker loads while we do too)."""
+        if self._adapter is None:
+            from cosine_spec.conf.adapters.command import RemoteAdapter
+
+            self._adapter = RemoteAdapter(self.target, self.hello or self._handshake())
+        return self._adapter
+
+    def _handshake(self) -> dict:
         line, problem = self._read_line(time.monotonic() + self.limits.startup_timeout, 1 << 20)
         if problem is None:
             try:
@@ -248,7 +261,8 @@ class Worker:
 
     # --- the executor interface -----------------------------------------------------------------------
     def call(self, call: Call) -> Outcome:
-        return self._exchange(wire.call_request(0, call), call)
+        binary = bool(self.hello and self.hello.get("features", {}).get("binary"))
+        return self._exchange(wire.call_request(0, call, binary), call)
 
     def check(self, check) -> Outcome:
         return self._exchange({"type": "check", "id": 0, "check": check.id}, None)
@@ -277,7 +291,7 @@ def open_executor(target, mode: str, timeout: float | None, limits: Limits | Non
     """The executor for `target` (its `adapter` describes the target): a `Worker` (mode "worker"; always for
     cmd: targets) or `calls.InProcess` (mode "in-process", or an `Adapter` object)."""
     from cosine_spec.conf.adapters import Adapter, check_name, resolve
-    from cosine_spec.conf.adapters.command import RemoteAdapter, command_argv
+    from cosine_spec.conf.adapters.command import command_argv
     from cosine_spec.conf.calls import InProcess
 
     if mode not in MODES:
@@ -288,5 +302,5 @@ def open_executor(target, mode: str, timeout: float | None, limits: Limits | Non
     check_name(target)
     argv = command_argv(target) if is_cmd else python_argv(target)
     worker = Worker(argv, target, timeout, limits)
-    worker.adapter = RemoteAdapter(target, worker.start())
+    worker._spawn()  # the hello is read when the adapter is first needed
     return worker

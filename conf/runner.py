@@ -231,8 +231,8 @@ def run(
 
 
 def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, t0) -> Report:
-    adapter = executor.adapter
     all_cases = golden if isinstance(golden, list) else load_cases(golden)
+    adapter = executor.adapter  # after the golden data: a worker loads its target meanwhile
     extras_clauses = {c for chk in adapter.extra_checks() for c in chk.clauses}
     known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | _spec_clauses()
     _check_names(clauses, known, "clauses")

@@ -11,6 +11,7 @@ element is converted, and returns an `Outcome` (never raises on anything the tar
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -24,7 +25,7 @@ FLOAT_DTYPES = tuple(DTYPES)  # float16, bfloat16, float32, float64
 INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 WIRE_DTYPES = FLOAT_DTYPES + INT_DTYPES + ("bool",)
 CALL_ARGS = ARRAY_ARGS + ("axis", "reduction")
-FEATURES = ("grad", "checks")
+FEATURES = ("grad", "checks", "binary")
 # Error kinds a target names (the spec's exception classes, language-neutral), as the builtin classes the
 # judge compares with (`Raised.kinds`): `value_error` is what CS-ERR-1, CS-ERR-2, CS-RED-6, CS-SW-5 require.
 ERROR_KINDS = {
@@ -48,39 +49,43 @@ def reply_limit(call: Call | None) -> int:
 
 # --- arrays ---------------------------------------------------------------------------------------------
 
-def encode_array(a: np.ndarray | np.generic) -> dict:
-    """An array as a wire ARRAY; numpy scalars carry `"scalar": true` (a Python-only distinction)."""
+def encode_array(a: np.ndarray | np.generic, binary: bool = False) -> dict:
+    """An array as a wire ARRAY; numpy scalars carry `"scalar": true` (a Python-only distinction).
+    `binary`: the elements as `b64`, base64 of their little-endian bytes (feature "binary"), not `data`."""
     arr = np.asarray(a)
     name = arr.dtype.name
     if name not in WIRE_DTYPES:
         raise TypeError(f"dtype {name} has no wire form; the protocol carries {', '.join(WIRE_DTYPES)}")
+    out: dict = {"dtype": name, "shape": list(arr.shape)}
     flat = arr.ravel()
-    if name in FLOAT_DTYPES:
-        data = [float.hex(x) for x in flat.astype(np.float64).tolist()]
+    if binary:
+        out["b64"] = base64.b64encode(flat.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()).decode()
+    elif name in FLOAT_DTYPES:
+        out["data"] = [float.hex(x) for x in flat.astype(np.float64).tolist()]
     else:
-        data = flat.tolist()
-    out = {"dtype": name, "shape": list(arr.shape), "data": data}
+        out["data"] = flat.tolist()
     if isinstance(a, np.generic):
         out["scalar"] = True
     return out
 
 
-def encode_value(v: object) -> object:
-    """A call argument as JSON: arrays as ARRAY, Python floats exact (non-finite ones as a float64 ARRAY
-    marked `"python": true`), lists and tuples element by element, other JSON scalars as they are."""
+def encode_value(v: object, binary: bool = False) -> object:
+    """A call argument as JSON: arrays as ARRAY; a Python float as a float64 0-d ARRAY marked
+    `"python": true` (so `axis=1.0` stays distinct from `axis=1`, and inf and NaN cross); lists and tuples
+    element by element; None, bools, ints and strings as they are."""
     if isinstance(v, np.ndarray | np.generic):
-        return encode_array(v)
-    if isinstance(v, float) and not math.isfinite(v):
+        return encode_array(v, binary)
+    if isinstance(v, float):
         return {"dtype": "float64", "shape": [], "data": [float.hex(v)], "python": True}
-    if v is None or isinstance(v, bool | int | float | str):
+    if v is None or isinstance(v, bool | int | str):
         return v
     if isinstance(v, list | tuple):
-        return [encode_value(x) for x in v]
+        return [encode_value(x, binary) for x in v]
     raise TypeError(f"a call argument of type {type(v).__name__} has no wire form")
 
 
 def _is_array(obj: object) -> bool:
-    return isinstance(obj, dict) and "dtype" in obj and "data" in obj
+    return isinstance(obj, dict) and "dtype" in obj and ("data" in obj or "b64" in obj)
 
 
 def decode_value(v: object) -> object:
@@ -108,6 +113,12 @@ def array_problem(obj: object, limit: int | None, what: str) -> str | None:
     size = math.prod(shape)
     if limit is not None and size > limit:
         return f"{what} has shape {tuple(shape)} ({size} elements), far more than expected; refused unread"
+    if "b64" in obj and data is None:
+        b64 = obj["b64"]
+        width = 2 if dtype == "bfloat16" else np.dtype(dtype).itemsize
+        if not isinstance(b64, str) or len(b64) != 4 * -(-size * width // 3):
+            return f"{what} has shape {tuple(shape)} ({size} elements of {width} bytes) but b64 does not hold them"
+        return None
     if not isinstance(data, list) or len(data) != size:
         n = len(data) if isinstance(data, list) else type(data).__name__
         return f"{what} has shape {tuple(shape)} ({size} elements) but data holds {n}"
@@ -119,7 +130,14 @@ def decode_array(obj: dict, limit: int | None, what: str = "the array") -> np.nd
     why = array_problem(obj, limit, what)
     if why:
         raise ValueError(why)
-    dtype, data = obj["dtype"], obj["data"]
+    dtype, data = obj["dtype"], obj.get("data")
+    if data is None:
+        try:
+            raw = base64.b64decode(obj["b64"], validate=True)
+        except ValueError:
+            raise ValueError(f"{what}: b64 is not base64") from None
+        return np.frombuffer(raw, DTYPES.get(dtype, np.dtype(dtype)).newbyteorder("<")).astype(
+            DTYPES.get(dtype, np.dtype(dtype))).reshape(obj["shape"])
     if dtype in FLOAT_DTYPES:
         for i, s in enumerate(data):
             if type(s) is not str or not HEX_FLOAT.fullmatch(s):
@@ -152,7 +170,7 @@ def decode_array(obj: dict, limit: int | None, what: str = "the array") -> np.nd
 
 # --- requests -------------------------------------------------------------------------------------------
 
-def call_request(rid: int, call: Call) -> dict:
+def call_request(rid: int, call: Call, binary: bool = False) -> dict:
     """The `call` request of `call`: every argument, the omitted ones listed (and absent from `args`)."""
     args, omitted = {}, []
     for name in CALL_ARGS:
@@ -160,7 +178,7 @@ def call_request(rid: int, call: Call) -> dict:
         if value is OMIT:
             omitted.append(name)
         else:
-            args[name] = encode_value(value)
+            args[name] = encode_value(value, binary)
     msg = {"type": "call", "id": rid, "fn": call.fn, "args": args, "omitted": omitted}
     layouts = {k: v for k, v in call.layouts.items() if v != "c"}
     if layouts:
@@ -178,7 +196,7 @@ def decode_call(msg: dict) -> Call:
 
 # --- replies --------------------------------------------------------------------------------------------
 
-def outcome_reply(rid: int, out: Outcome, fn: str) -> dict:
+def outcome_reply(rid: int, out: Outcome, fn: str, binary: bool = False) -> dict:
     """A reply for an `Outcome` of a call or a check (the Python worker's side)."""
     if out.raised is not None:
         r = out.raised
@@ -191,8 +209,8 @@ def outcome_reply(rid: int, out: Outcome, fn: str) -> dict:
     modified = {"modified": list(out.modified)} if out.modified else {}
     try:
         if fn == "grad":
-            return {"type": "result", "id": rid, "grads": [encode_array(g) for g in out.value], **modified}
-        return {"type": "result", "id": rid, "value": encode_array(out.value), **modified}
+            return {"type": "result", "id": rid, "grads": [encode_array(g, binary) for g in out.value], **modified}
+        return {"type": "result", "id": rid, "value": encode_array(out.value, binary), **modified}
     except TypeError as exc:
         return {"type": "invalid", "id": rid, "message": f"the result cannot be judged: {exc}"}
 
@@ -263,7 +281,7 @@ def hello_problem(msg: object) -> str | None:
     if not (isinstance(dtypes, list) and dtypes and all(d in FLOAT_DTYPES for d in dtypes)):
         return f"hello dtypes is {_text(dtypes, 80)}; a non-empty list of {', '.join(FLOAT_DTYPES)}"
     feats = msg.get("features", {})
-    if not isinstance(feats, dict) or not isinstance(feats.get("grad", False), bool):
+    if not isinstance(feats, dict) or not all(isinstance(feats.get(f, False), bool) for f in ("grad", "binary")):
         return f"hello features is {_text(feats, 80)}; an object with grad (bool) and checks (list)"
     for chk in feats.get("checks", []):
         if not (isinstance(chk, dict) and isinstance(chk.get("id"), str) and isinstance(chk.get("clauses"), list)

@@ -46,7 +46,7 @@ def hello(adapter) -> dict:
     version = getattr(adapter, "version", "")
     return {"type": "hello", "protocol": wire.PROTOCOL, "name": adapter.name, "version": str(version),
             "dtypes": sorted(adapter.dtypes, key=wire.FLOAT_DTYPES.index),
-            "features": {"grad": bool(adapter.has_grad), "checks": checks}}
+            "features": {"grad": bool(adapter.has_grad), "checks": checks, "binary": True}}
 
 
 def _guarded(job) -> Outcome:
@@ -91,7 +91,7 @@ def serve(channel: Channel, target: str) -> None:
         call = wire.decode_call(msg)
         fn = adapter.grad if call.fn == "grad" else adapter.loss
         out = _guarded(lambda c=call, f=fn: perform(f, c))
-        channel.send(wire.outcome_reply(rid, out, call.fn))
+        channel.send(wire.outcome_reply(rid, out, call.fn, binary=True))
 
 
 def main(argv: list[str]) -> None:
