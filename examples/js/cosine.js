@@ -160,6 +160,10 @@ function scaledSum(vals) { // sum with the terms scaled by a power of two, so no
   return [s, e];
 }
 
+// N, the divisor of sum_over_batch_size: the number of elements of the loss tensor (CS-RED-3). The
+// broken copy (broken.js) replaces it.
+let count = (P) => P.w.length;
+
 function loss(P) {
   const round = P.dtype === "float32" ? Math.fround : (x) => x;
   const vals = cosines(P).map(({ c }, i) => P.w[i] * -Math.max(-1, Math.min(1, c)));
@@ -167,14 +171,14 @@ function loss(P) {
   const n = vals.length;
   if (n === 0) return { shape: [], data: [0] }; // CS-RED-3: an empty batch gives 0
   const [s, e] = scaledSum(vals);
-  return { shape: [], data: [round(ldexp(P.red === "sum" ? s : s / n, e))] };
+  return { shape: [], data: [round(ldexp(P.red === "sum" ? s : s / count(P), e))] };
 }
 
 // --- the gradient (CS-GRAD-1): of -sum(w c) / N; the clip counts as the identity --------------------------
 function grad(P) {
   const round = P.dtype === "float32" ? Math.fround : (x) => x;
   const gt = new Array(P.t.length).fill(0), gp = new Array(P.p.length).fill(0);
-  const divisor = P.red === "sum_over_batch_size" ? Math.max(P.w.length, 1) : 1;
+  const divisor = P.red === "sum_over_batch_size" ? Math.max(count(P), 1) : 1;
   cosines(P).forEach((row, i) => {
     if (!row.a) { for (const j of P.rows[i]) { gt[j] = NaN; gp[j] = NaN; } return; }
     const { c, a, b, idx } = row;
@@ -211,7 +215,12 @@ function answer(msg) {
 
 function send(obj) { process.stdout.write(JSON.stringify(obj) + "\n"); }
 
-send({ type: "hello", protocol: 1, name: "cosine-js", version: "1.0.0", dtypes: DTYPES,
-  features: { grad: true, checks: [] } });
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on("line", (line) => { if (line.trim()) send(answer(JSON.parse(line))); });
+function serve(name = "cosine-js", n = count) {
+  count = n;
+  send({ type: "hello", protocol: 1, name, version: "1.0.0", dtypes: DTYPES, features: { grad: true, checks: [] } });
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  rl.on("line", (line) => { if (line.trim()) send(answer(JSON.parse(line))); });
+}
+
+module.exports = { serve };
+if (require.main === module) serve();
