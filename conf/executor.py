@@ -49,7 +49,7 @@ def describe_exit(code: int) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return f"killed by signal {-code} ({name})"
+        return f"was killed by signal {-code} ({name})"
     return f"exited with status {code}"
 
 
@@ -252,11 +252,13 @@ class Worker:
         if problem == "timeout" and not flooded:
             return Outcome(timed_out=elapsed)
         if flooded:
-            return Outcome(invalid=f"the target wrote more than {self.limits.output_mb} MiB of output; "
-                                   f"its worker was ended ({how})")
+            return Outcome(invalid=f"the target wrote more than {self.limits.output_mb} MiB of output "
+                                   f"(--output-limit); its worker was ended")
         if problem == "eof":
-            tail = self._drain.tail()
-            return Outcome(crashed=f"the worker {how} during the call" + (f"; its last stderr: {tail}" if tail else ""))
+            tail, left = self._drain.tail(), len(self._buf)
+            return Outcome(crashed=f"the worker {how} during the call"
+                           + (f", leaving an unfinished reply line of {left} bytes" if left else "")
+                           + (f"; its last stderr: {tail}" if tail else ""))
         return Outcome(invalid=problem)
 
     # --- the executor interface -----------------------------------------------------------------------

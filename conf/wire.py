@@ -244,7 +244,7 @@ def decode_reply(line: bytes, rid: int, call: Call | None) -> Outcome:
         message = msg.get("message") if isinstance(msg.get("message"), str) else ""
         return Outcome(raised=Raised(name[:80], ERROR_KINDS[ekind], message.strip()[:300]))
     if kind == "invalid":
-        return Outcome(invalid=f"the target reports a broken contract: {_text(msg.get('message', ''))}")
+        return Outcome(invalid=f"broken contract: {_text(msg.get('message', ''))}")
     if call is None:
         return Outcome() if kind == "ok" else Outcome(invalid=f"protocol: a check is answered by ok or error, "
                                                               f"got {kind}")
