@@ -54,7 +54,8 @@ FAILING = [
     ("keyboard_interrupt", SEED, "raised KeyboardInterrupt"),
     ("patch_harness", SEED, "value at index"),  # judged on its zeros: the patches never reach the judge
     ("rewrite_golden", SEED, "value at index"),
-    ("rebind_valueerror", ["--tier", "fast", "--cases", "error-float32-*"], "expected raises ValueError, raised Exception"),
+    ("rebind_valueerror", ["--tier", "fast", "--cases", "error-float32-*"],
+     "expected raises ValueError, raised Exception"),
     ("fake_ndarray", SEED, "the result is a Fake; the contract requires a numpy array"),
     ("regex_hang", SEED, "timed out after 2"),
     ("repr_hang", SEED, "value at index"),
