@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import ml_dtypes
@@ -112,3 +113,14 @@ def test_the_python_worker_speaks_the_schema(tmp_path):
     for m in lines:
         assert valid(m, m["type"]), m
     assert lines[3]["kind"] == "value_error" and "axis" in lines[3]["message"]
+
+
+def test_the_harness_never_imports_the_target():
+    code = ("import sys; from cosine_spec.conf.runner import run; from cosine_spec.conf.golden_cases import "
+            "load_cases; seed = [c for c in load_cases() if c.family == 'seed']; "
+            "r = run('reference', golden=seed); p = run('patch_harness:f', golden=seed); "
+            "print(r.exit_code, p.exit_code, r.mode, 'cosine_spec.impl' in sys.modules, "
+            "'patch_harness' in sys.modules)")
+    corpus = str(Path(__file__).parent / "misbehaving")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=corpus)
+    assert out.stdout.split() == ["0", "1", "worker", "False", "False"], out.stderr[-2000:]
