@@ -29,8 +29,7 @@ class Reduction(enum.StrEnum):
         raise CosineSimilarityError(f"Got reduction={value!r}; allowed: {allowed} (or members, e.g. Reduction.SUM).")
 
 
-def _to_odd(near: np.ndarray, exact_is_smaller, inexact) -> np.ndarray:
-    """Round to odd from a nearest rounding ``near``: toward zero, last bit set when inexact."""
+def _to_odd(near: np.ndarray, exact_is_smaller, inexact) -> np.ndarray:  # from a nearest rounding, see round_to
     toward_zero = np.where(exact_is_smaller, np.nextafter(near, near.dtype.type(0)), near)
     bits = {4: np.uint32, 8: np.uint64}[near.dtype.itemsize]
     return np.where(inexact, (toward_zero.view(bits) | bits(1)).view(near.dtype), near)
@@ -71,19 +70,17 @@ def read_inputs(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
             raise CosineSimilarityError(
                 f"Got {name} of dtype {a.dtype}; allowed: {ALLOWED}. Cast it: .astype(np.float32)."
             )
-    if len({a.dtype for a in arrays.values()}) > 1:
-        raise CosineSimilarityError(
-            f"Got y_true of dtype {arrays['y_true'].dtype} and y_pred of dtype {arrays['y_pred'].dtype}, but both "
-            "must have the same dtype; cast one of them, e.g. y_true.astype(y_pred.dtype)."
-        )
     dtype = next((a.dtype for a in arrays.values()), np.dtype(np.float32))
     for name in given.keys() - arrays.keys():
         arrays[name] = round_to(_real_array(given[name], name), dtype)
     t, p = arrays["y_true"], arrays["y_pred"]
+    if t.dtype != p.dtype:  # two arrays (Python data take the other's dtype)
+        raise CosineSimilarityError(
+            f"Got y_true of dtype {t.dtype} and y_pred of dtype {p.dtype}; cast one: y_true.astype(y_pred.dtype)."
+        )
     if t.shape != p.shape:
         raise CosineSimilarityError(
-            f"Got y_true of shape {t.shape} and y_pred of shape {p.shape}, but both must have the same shape "
-            "[batch, d0, .., dN]; they are not broadcast. Reshape one of them (e.g. y.reshape(other.shape))."
+            f"Got y_true of shape {t.shape} and y_pred of shape {p.shape}; must be equal (no broadcast): reshape one."
         )
     if t.ndim == 0:
         raise CosineSimilarityError(
@@ -121,15 +118,13 @@ def read_sample_weight(sample_weight, loss_shape: tuple, dtype: np.dtype) -> np.
     return np.broadcast_to(w, loss_shape)
 
 
-def _normalized(x: np.ndarray):
-    """``n(x)`` per row (Notation), ``S``, the clamp (CS-VAL-5), ``u, k`` with ``1 / sqrt(max(S, 1e-12)) = u * 2**-k``;
-    rows scaled by 2**-(the exponent of their largest magnitude): exact, no sum overflows or underflows (CS-VAL-6)."""
+def _scaled(x: np.ndarray):
+    """Rows scaled by 2**-e, e the exponent of their largest magnitude (exact: no sum overflows or underflows,
+    CS-VAL-6), e, the scaled S and the clamp S < 1e-12, decided on the unscaled S (Notation, CS-VAL-5)."""
     e = np.frexp(np.max(np.abs(x), axis=-1, initial=0.0))[1]
     xs = np.ldexp(x, -e[:, None])
     s = np.einsum("ij,ij->i", xs, xs)
-    clamped = np.ldexp(s, 2 * e) < 1e-12  # the unscaled S against the real 1e-12 (Notation)
-    u, k = np.where(clamped, 1e6, 1 / np.sqrt(s)), np.where(clamped, 0, e)  # clamped: n(x) = 10**6 x
-    return np.ldexp(xs * u[:, None], (e - k)[:, None]), s, clamped, u, k
+    return xs, e, s, np.ldexp(s, 2 * e) < 1e-12
 
 
 def _compute(y_true, y_pred, sample_weight, axis, reduction, want_grad: bool):
@@ -140,8 +135,11 @@ def _compute(y_true, y_pred, sample_weight, axis, reduction, want_grad: bool):
     rows = [np.moveaxis(x, ax, -1).astype(np.float64).reshape(w.size, t.shape[ax]) for x in (t, p)]
     divisor = max(w.size, 1) if red in (Reduction.AUTO, Reduction.SUM_OVER_BATCH_SIZE) else 1  # CS-RED-3, 4: N
     with np.errstate(all="ignore"):
-        (nt, st, ct, ut, kt), (np_, sp, cp, up, kp) = _normalized(rows[0]), _normalized(rows[1])
-        c = np.where(np.isfinite(st) & np.isfinite(sp), np.einsum("ij,ij->i", nt, np_), np.nan)  # CS-NAN-1
+        (ts, et, st, ct), (ps, ep, sp, cp) = _scaled(rows[0]), _scaled(rows[1])
+        m = np.where(ct, 1e6, 1.0) * np.where(cp, 1e6, 1.0)  # a clamped row is scaled: n(x) = 10**6 x (CS-VAL-5)
+        q = np.sqrt(np.where(ct, 1.0, st) * np.where(cp, 1.0, sp))  # the other rows' sqrt(S(t) S(p)), scaled
+        c = np.ldexp(np.einsum("ij,ij->i", ts, ps) * m / q, np.where(ct, et, 0) + np.where(cp, ep, 0))  # CS-VAL-1
+        c = np.where(np.isfinite(st) & np.isfinite(sp), c, np.nan)  # CS-NAN-1
         v = -np.clip(c, -1.0, 1.0)  # CS-VAL-1, CS-VAL-2
         if red is Reduction.NONE:  # CS-RED-1
             value = round_to(w * v, t.dtype).reshape(loss_shape)
@@ -151,13 +149,15 @@ def _compute(y_true, y_pred, sample_weight, axis, reduction, want_grad: bool):
         if not want_grad:
             return value, None
         # CS-GRAD-1: L = -sum(w c) / N; dc/dp = (n(t) - [S(p) >= 1e-12] c n(p)) / sqrt(max(S(p), 1e-12)), the
-        # clip counted as the identity; w = m * 2**q and 1 / sqrt(..) = u * 2**-k keep every factor in range.
-        (m, q), c = np.frexp(w), c[:, None]
-        m = -m / divisor
-        g_t = np.ldexp((m * ut)[:, None] * (np_ - np.where(ct[:, None], 0.0, c * nt)), (q - kt)[:, None])
-        g_p = np.ldexp((m * up)[:, None] * (nt - np.where(cp[:, None], 0.0, c * np_)), (q - kp)[:, None])
-    moved = loss_shape + (t.shape[ax],)
-    return value, tuple(round_to(np.moveaxis(g.reshape(moved), -1, ax), t.dtype) for g in (g_t, g_p))
+        # clip counted as the identity; w = wm * 2**wq and 1 / sqrt(..) = u * 2**-k keep every factor in range.
+        ut, up = (np.where(cl, 1e6, 1 / np.sqrt(sx)) for cl, sx in ((ct, st), (cp, sp)))
+        kt, kp = np.where(ct, 0, et), np.where(cp, 0, ep)  # 1 / sqrt(max(S, 1e-12)) = u * 2**-k
+        nt, np_ = np.ldexp(ts * ut[:, None], (et - kt)[:, None]), np.ldexp(ps * up[:, None], (ep - kp)[:, None])
+        (wm, wq), c = np.frexp(w), c[:, None]
+        g_t = np.ldexp((-wm / divisor * ut)[:, None] * (np_ - np.where(ct[:, None], 0.0, c * nt)), (wq - kt)[:, None])
+        g_p = np.ldexp((-wm / divisor * up)[:, None] * (nt - np.where(cp[:, None], 0.0, c * np_)), (wq - kp)[:, None])
+    grads = (np.moveaxis(g.reshape(*loss_shape, t.shape[ax]), -1, ax) for g in (g_t, g_p))
+    return value, tuple(round_to(g, t.dtype) for g in grads)
 
 
 def loss(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size") -> np.ndarray:
