@@ -18,10 +18,14 @@ class ReferenceAdapter(CallableAdapter):
     def extra_checks(self) -> list[ExtraCheck]:
         cls = importlib.import_module(self.module).CosineSimilarity
         return [
-            ExtraCheck(f"{self.name}-api-1-constructor-defaults", ("CS-API-1",),
-                       lambda: class_checks.api_defaults(cls)),
-            ExtraCheck(f"{self.name}-api-3-config-round-trip", ("CS-API-3",),
-                       lambda: class_checks.config_round_trip(cls, lambda loss, t, p: loss(t, p))),
+            ExtraCheck(
+                f"{self.name}-api-1-constructor-defaults", ("CS-API-1",), lambda: class_checks.api_defaults(cls)
+            ),
+            ExtraCheck(
+                f"{self.name}-api-3-config-round-trip",
+                ("CS-API-3",),
+                lambda: class_checks.config_round_trip(cls, lambda loss, t, p: loss(t, p)),
+            ),
         ]
 
 
