@@ -122,7 +122,7 @@ def _scaled(x: np.ndarray):
     """Rows scaled by 2**-e, e the exponent of their largest magnitude (exact: no sum overflows or underflows,
     CS-VAL-6), e, the scaled S and the clamp S < 1e-12, decided on the unscaled S (Notation, CS-VAL-5)."""
     e = np.frexp(np.max(np.abs(x), axis=-1, initial=0.0))[1]
-    xs = np.ldexp(x, -e[:, None])
+    xs = x * np.ldexp(1.0, -(e // 2))[:, None] * np.ldexp(1.0, e // 2 - e)[:, None]  # two factors stay in range
     s = np.einsum("ij,ij->i", xs, xs)
     return xs, e, s, np.ldexp(s, 2 * e) < 1e-12
 
