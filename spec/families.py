@@ -275,6 +275,7 @@ FAMILIES = (
 def all_cases() -> list[Case]:
     from cosine_spec.spec import families_geometry as geo
     from cosine_spec.spec import families_more as more
+    from cosine_spec.spec import families_oracle
 
     return (
         seed()
@@ -290,4 +291,5 @@ def all_cases() -> list[Case]:
         + more.nonfinite()
         + more.errors()
         + more.randomized()
+        + families_oracle.oracle_regressions()
     )

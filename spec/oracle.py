@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from cosine_spec.spec import shapes
-from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, isqrt, round_enclosure
+from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, isqrt, round_enclosure, round_fraction
 from cosine_spec.spec.exact import Rational as Fraction  # gmpy2.mpq, or fractions.Fraction
 from cosine_spec.spec.shapes import SpecError
 
@@ -112,24 +112,37 @@ def _combine(terms: list[tuple[Fraction, Fraction, Fraction]]) -> tuple[Fraction
     return lo, hi
 
 
-def _prove(build, fmt: Format, verify: bool, digits: bool = False) -> tuple[float, Fraction]:
+def _prove(build, fmt: Format, verify: bool, digits: bool = False, regroup=None) -> tuple[float, str | None]:
     """Run ``build(prec) -> (lo, hi)`` at rising precision until Ziv's test decides the rounding.
 
-    With ``digits`` the first attempt is at least DIGITS_PREC bits, so the enclosure that decides the
-    rounding also gives the 40 decimal digits of the midpoint it returns.
+    With ``digits`` the 40-digit decimal string must be decided too: both ends of the enclosure must give
+    the same string (the decimal analogue of Ziv's test), from at least DIGITS_PREC bits. ``regroup()``, if
+    given, is called once when the first attempt does not decide: it returns an exact value (a rational,
+    when the irrational parts cancel) or a new, cancellation-free ``build``.
     """
     prec = max(fmt.p + START_PREC, DIGITS_PREC if digits else 0)
     while prec <= MAX_PREC:
         lo, hi = build(prec)
         value = round_enclosure(lo, hi, fmt)
+        text = None
+        if value is not None and digits:
+            text = _digits(lo)
+            if text != _digits(hi):
+                value = None
         if value is not None:
             if verify:
                 lo2, hi2 = build(2 * prec)
                 if round_enclosure(lo2, hi2, fmt) != value:
                     raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
-            return value, (lo + hi) / 2
+            return value, text
+        if regroup is not None:
+            grouped, regroup = regroup(), None
+            if not callable(grouped):
+                return round_fraction(grouped, fmt), (_digits(grouped) if digits else None)
+            build = grouped
+            continue
         prec *= 2
-    raise OracleError(f"rounding not decided at {MAX_PREC} bits (an exact tie between irrationals?)")
+    raise OracleError(f"rounding not decided at {MAX_PREC} bits")
 
 
 DIGITS = 40
@@ -156,8 +169,11 @@ def _digits(q: Fraction) -> str:
     return f"{sign}{text[0]}.{text[1:]}e{e:+03d}"
 
 
-def _reduce(samples, weights, reduction, size, fmt, verify, digits):
-    """Outputs as lists of (value, exact string or None): one per sample for NONE, one scalar otherwise."""
+def _reduce(samples, weights, reduction, size, fmt, verify, digits, rows=None):
+    """Outputs as lists of (value, exact string or None): one per sample for NONE, one scalar otherwise.
+
+    ``rows`` (NONE only) limits the work to those samples; the others are returned as None.
+    """
     divisor = 1 if reduction in ("none", "sum") else size
 
     def output(indices):
@@ -165,20 +181,66 @@ def _reduce(samples, weights, reduction, size, fmt, verify, digits):
             return _nonfinite(samples, weights, indices)
         if not indices or (divisor == 0):
             return 0.0, "0"
-
-        coefficients = [
-            (Fraction(weights[i]) * -samples[i].s_tp / divisor, samples[i].a * samples[i].b) for i in indices
-        ]
+        terms = _merge_equal(
+            [(Fraction(weights[i]) * -samples[i].s_tp / divisor, samples[i].a * samples[i].b) for i in indices]
+        )
+        if not terms:
+            return 0.0, "0"
 
         def build(prec):
-            return _combine([(c, *_sqrt_enclosure(ab, prec)) for c, ab in coefficients])
+            return _combine([(c, *_sqrt_enclosure(ab, prec)) for c, ab in terms])
 
-        value, mid = _prove(build, fmt, verify, digits)
-        return value, (_digits(mid) if digits else None)
+        regroup = (lambda: _square_classes(terms)) if len(terms) > 1 else None
+        return _prove(build, fmt, verify, digits, regroup)
 
     if reduction == "none":
-        return [output([i]) for i in range(len(samples))]
+        wanted = range(len(samples)) if rows is None else set(rows)
+        return [output([i]) if i in wanted else None for i in range(len(samples))]
     return [output(list(range(len(samples))))]
+
+
+def _merge_equal(terms):
+    """Terms c / sqrt(x) with equal x merged exactly; zero coefficients dropped."""
+    merged: dict = {}
+    for c, x in terms:
+        if c != 0:
+            merged[x] = merged.get(x, Fraction(0)) + c
+    return [(c, x) for x, c in merged.items() if c != 0]
+
+
+def _rational_sqrt(q: Fraction) -> Fraction | None:
+    """The exact square root of ``q >= 0`` if it is rational, else None."""
+    rn, rd = isqrt(q.numerator), isqrt(q.denominator)
+    return Fraction(rn, rd) if rn * rn == q.numerator and rd * rd == q.denominator else None
+
+
+def _square_classes(terms):
+    """Regroup sum(c / sqrt(x)) by square class: x_j = x_i * r**2 gives c_j / sqrt(x_j) = (c_j / r) / sqrt(x_i).
+
+    Square roots of rationals from distinct square classes are linearly independent over the rationals
+    (Besicovitch), so after regrouping the sum is zero exactly when no class is left, rational exactly when
+    only the class of perfect squares is left, and otherwise irrational: never an exact tie, so Ziv's test
+    terminates. Returns the exact rational in the first two cases, else a ``build`` over the classes.
+    """
+    classes: list[list] = []  # [representative x, summed coefficient]
+    for c, x in terms:
+        for entry in classes:
+            r = _rational_sqrt(x / entry[0])
+            if r is not None:
+                entry[1] += c / r
+                break
+        else:
+            classes.append([x, c])
+    live = [(c, x) for x, c in classes if c != 0]
+    if not live:
+        return Fraction(0)
+    if len(live) == 1 and (root := _rational_sqrt(live[0][1])) is not None:
+        return live[0][0] / root
+
+    def build(prec):
+        return _combine([(c, *_sqrt_enclosure(x, prec)) for c, x in live])
+
+    return build
 
 
 def _nonfinite(samples, weights, indices) -> tuple[float, str]:
@@ -222,35 +284,44 @@ def _round_quotients(qs: list[Fraction], x: Fraction, fmt: Format, verify: bool)
     return out
 
 
-def _gradient(samples, t, p, weights, divisor, fmt, verify, flips):
+def _gradient(samples, t, p, weights, divisor, fmt, verify, flips, rows=None):
     """Correctly rounded d/dy_true and d/dy_pred (rows as the samples) for one choice of clamp branches.
 
-    d v / d p_j = (-t_j + [S_pp >= eps] * S_tp * p_j / B) / sqrt(A * B), and symmetrically for t
-    (CS-GRAD-1; ``spec/derivation.py`` proves this equal to sympy's derivative of CS-VAL-1).
-    ``flips[i]`` = (flip_t, flip_p) takes the other branch of the clamp for sample i.
+    d v / d p_j = (-t_j + [p flows] * S_tp * p_j / B) / sqrt(A * B), and symmetrically for t
+    (CS-GRAD-1; ``spec/derivation.py`` proves this equal to sympy's derivative of CS-VAL-1), where a
+    squared norm that flows has A = S_tt (B = S_pp) and one that is clamped has A = 1e-12 and no flow.
+    ``flips[i]`` = (flip_t, flip_p) puts sample i's squared norm on the other branch: the derivative of
+    the loss with that clamp decided the other way, both the flow and the value of A (or B) switching.
+    ``rows`` limits the work to those samples (the other rows are left at zero).
     """
     gt, gp = np.zeros_like(t), np.zeros_like(p)
-    for i, s in enumerate(samples):
+    for i in range(len(samples)) if rows is None else rows:
+        s = samples[i]
         w = Fraction(weights[i]) / divisor
         if w == 0:
             continue
-        flip_t, flip_p = flips[i]
-        for out, own, other, flows, norm2 in (
-            (gp, p[i], t[i], s.flows_p ^ flip_p, s.b),
-            (gt, t[i], p[i], s.flows_t ^ flip_t, s.a),
-        ):
+        flows_t, flows_p = s.flows_t ^ flips[i][0], s.flows_p ^ flips[i][1]
+        a = s.s_tt if flows_t else EPSILON
+        b = s.s_pp if flows_p else EPSILON
+        for out, own, other, flows, norm2 in ((gp, p[i], t[i], flows_p, b), (gt, t[i], p[i], flows_t, a)):
             proj = s.s_tp / norm2 if flows else Fraction(0)
             qs = [w * (proj * Fraction(x) - Fraction(y)) for x, y in zip(own.tolist(), other.tolist(), strict=True)]
-            out[i, :] = _round_quotients(qs, s.a * s.b, fmt, verify)
+            out[i, :] = _round_quotients(qs, a * b, fmt, verify)
     return gt, gp
 
 
+def near_band(samples, fmt: Format, d: int) -> list[tuple[bool, bool]]:
+    """For each sample, whether S_tt and S_pp lie in the clamp band of :func:`_branch_band` (FORMAT.md)."""
+    band = _branch_band(fmt, d)
+    return [
+        (s.finite and abs(s.s_tt / EPSILON - 1) <= band, s.finite and abs(s.s_pp / EPSILON - 1) <= band)
+        for s in samples
+    ]
+
+
 def _gradient_alternatives(samples, t, p, weights, divisor, fmt, verify):
-    """The gradient, plus the other clamp branch for samples whose squared norm is near 1e-12."""
-    band = _branch_band(fmt, t.shape[1])
-    near = []
-    for s in samples:
-        near.append((s.finite and abs(s.s_tt / EPSILON - 1) <= band, s.finite and abs(s.s_pp / EPSILON - 1) <= band))
+    """The gradient on the exact branches, plus one with every squared norm in the band on the other branch."""
+    near = near_band(samples, fmt, t.shape[1])
     plans = [[(False, False)] * len(samples)]
     if any(a or b for a, b in near):
         plans.append(near)
