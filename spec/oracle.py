@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from cosine_spec.spec import shapes
+from cosine_spec.spec import fastpass, shapes
 from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, isqrt, round_enclosure, round_fraction
 from cosine_spec.spec.exact import Rational as Fraction  # gmpy2.mpq, or fractions.Fraction
 from cosine_spec.spec.shapes import SpecError
@@ -348,17 +348,77 @@ def evaluate(
     Inputs (arrays or nested lists) are first rounded to ``dtype`` (exact when already of that dtype),
     sample_weight too (CS-SW-*). ``gradients=True`` adds the gradients (CS-GRAD-1) of the reduced loss,
     of the sum of the losses for ``none``; None when an input is NaN or infinite.
+
+    The fast first pass (``spec/fastpass.py``) decides what its enclosures can; the exact path decides
+    the rest. With ``verify=True`` the exact path decides everything and must agree with the fast pass.
     """
     call = shapes.canonical(y_true, y_pred, sample_weight, axis=axis, reduction=reduction, dtype=dtype)
     fmt = FORMATS[call.dtype]
-    samples = _samples(call.t, call.p, call.dtype)
-    weights = call.w.tolist()
-    outs = _reduce(samples, weights, call.reduction, len(samples), fmt, verify, digits)
+    rows, d = call.t.shape
+    divisor = max(rows, 1) if call.reduction in ("auto", "sum_over_batch_size") else 1
+    fast = None
+    if rows and d and not (digits and not gradients):
+        with np.errstate(all="ignore"):
+            fast = fastpass.first_pass(call.t, call.p, call.w, fmt, call.reduction, gradients, _branch_band(fmt, d))
+    outs = _values(call, fmt, None if digits else fast, verify, digits)
     shape = call.loss_shape if call.reduction == "none" else ()
     grads = None
-    if gradients and all(s.finite for s in samples) and all(map(math.isfinite, weights)):
-        divisor = len(samples) if call.reduction in ("auto", "sum_over_batch_size") else 1
-        grads = []
-        for gt, gp in _gradient_alternatives(samples, call.t, call.p, weights, max(divisor, 1), fmt, verify):
-            grads.append((call.restore(gt), call.restore(gp)))
+    finite = np.isfinite(call.t).all() and np.isfinite(call.p).all() and np.isfinite(call.w).all()
+    if gradients and finite:
+        grads = [(call.restore(gt), call.restore(gp)) for gt, gp in _gradients(call, fmt, fast, divisor, verify)]
     return Result(call.dtype, tuple(shape), [v for v, _ in outs], [e for _, e in outs], grads)
+
+
+def _exact_rows(call, rows) -> list[_Sample]:
+    return _samples(call.t[rows], call.p[rows], call.dtype)
+
+
+def _check(fast_values, fast_ok, exact_values):
+    """verify: every rounding the fast pass decided must be the exact path's."""
+    for got, ok, want in zip(fast_values, fast_ok, exact_values, strict=True):
+        if ok and got != want:
+            raise OracleError(f"the fast pass decided {got!r} but the exact path {want!r}")
+
+
+def _values(call, fmt, fast, verify, digits):
+    rows = len(call.t)
+    weights = call.w.tolist()
+    if call.reduction != "none":
+        if fast is not None and fast.values_ok[0] and not verify:
+            return [(float(fast.values[0]), None)]
+        outs = _reduce(_exact_rows(call, slice(None)), weights, call.reduction, rows, fmt, verify, digits)
+        if fast is not None:
+            _check(fast.values.tolist(), fast.values_ok.tolist(), [outs[0][0]])
+        return outs
+    need = np.arange(rows) if fast is None or verify else np.flatnonzero(~fast.values_ok)
+    exact = _reduce(_exact_rows(call, need), [weights[i] for i in need], "none", len(need), fmt, verify, digits)
+    if fast is None:
+        return exact
+    outs = [(v, None) for v in fast.values.tolist()]
+    if verify:
+        _check(fast.values.tolist(), fast.values_ok.tolist(), [v for v, _ in exact])
+    for i, out in zip(need.tolist(), exact, strict=True):
+        outs[i] = out
+    return outs
+
+
+def _gradients(call, fmt, fast, divisor, verify):
+    """The gradient alternatives as (M, d) arrays: the fast pass's decided elements, the exact path's rows."""
+    t, p, weights = call.t, call.p, call.w.tolist()
+    if fast is None or verify:
+        need = np.arange(len(t))
+    else:
+        need = np.flatnonzero(~(fast.gt_ok.all(axis=1) & fast.gp_ok.all(axis=1)))
+    samples = _exact_rows(call, need)
+    sub = (t[need], p[need], [weights[i] for i in need], divisor, fmt, verify)
+    exact = _gradient_alternatives(samples, *sub)
+    base_t, base_p = (np.zeros_like(t), np.zeros_like(p)) if fast is None else (fast.gt.copy(), fast.gp.copy())
+    if fast is not None and verify:
+        _check(fast.gt.ravel().tolist(), fast.gt_ok.ravel().tolist(), exact[0][0].ravel().tolist())
+        _check(fast.gp.ravel().tolist(), fast.gp_ok.ravel().tolist(), exact[0][1].ravel().tolist())
+    out = []
+    for gt, gp in exact:
+        full_t, full_p = base_t.copy(), base_p.copy()
+        full_t[need], full_p[need] = gt, gp
+        out.append((full_t, full_p))
+    return out

@@ -1,0 +1,200 @@
+"""The oracle's fast first pass: vectorized enclosures that decide almost every rounding.
+
+Same formulas as the exact path (``spec/oracle.py``), evaluated on whole arrays in double-double
+arithmetic with rigorous error bounds (``spec/enclosure.py``). An output is *decided* only when its
+whole enclosure rounds to one float of the dtype (Ziv's test on the enclosure); everything else is left
+to the exact path, element by element (gradients, "none" values) or as a whole (a reduced value).
+
+Scaling. Each vector is scaled by a power of two so that its largest magnitude lies in [1, 2) (rows of
+float64 whose small entries would lose bits are left undecided), a weight likewise; a clamped squared
+norm is written 1e-12 = (1e-12 * 2**40) * 2**-40. The powers of two are put back at the end, exactly.
+Squared norms are compared with 1e-12 through their enclosures; a row whose clamp is not decided (or,
+for gradients, whose squared norm might lie in the band of the alternatives) is left to the exact path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from cosine_spec.spec import enclosure as en
+from cosine_spec.spec.exact import Format
+
+EPS = Fraction(1, 10**12)
+_CLAMP_MARGIN = Fraction(1, 1 << 40)  # clamp decided when the enclosure is this far (relative) from 1e-12
+
+
+def _const(q: Fraction):
+    """A rational as a double-word (h, l) with radius r >= |q - h - l| (scalars)."""
+    h = float(q)
+    l = float(q - Fraction(h))
+    r = 2.0 * abs(float(q - Fraction(h) - Fraction(l))) + 2.0**-1074
+    return h, l, r
+
+
+EPS40 = _const(EPS * (1 << 40))  # 1.0995...: the clamped squared norm of a vector scaled by 2**20
+
+
+@dataclass
+class FirstPass:
+    """Decided outputs; ``*_ok`` is False where the exact path must decide."""
+
+    values: np.ndarray
+    values_ok: np.ndarray
+    gt: np.ndarray | None = None
+    gp: np.ndarray | None = None
+    gt_ok: np.ndarray | None = None
+    gp_ok: np.ndarray | None = None
+
+
+def _exponent(x):
+    """floor(log2 |x|) for x != 0, 0 for x == 0 (int64)."""
+    _, e = np.frexp(x)
+    return np.where(x == 0, 0, e.astype(np.int64) - 1)
+
+
+def _rescale(x, k, fmt: Format):
+    """x * 2**k per element, and where that is exact. A result below 2**-960 becomes radius only (it
+    rounds to zero in the narrow formats; float64 leaves it undecided); one above 2**960 is undecided."""
+    h, l, r = x
+    a = np.abs(h)
+    k = np.clip(k, -4000, 4000)
+    big = a > np.ldexp(1.0, np.clip(960 - k, -1100, 1100))
+    tiny = (a != 0) & (a < np.ldexp(1.0, np.clip(-960 - k, -1100, 1100)))
+    ok = ~big & (~tiny if fmt.p > 24 else True)
+    hs = np.where(tiny | big, 0.0, np.ldexp(h, k))
+    ls = np.where(tiny | big, 0.0, np.ldexp(l, k))
+    rt = np.where(tiny, (a + np.abs(l) + r) * en.SLACK, r)
+    rs = np.ldexp(rt, k) * en.SLACK + 2.0**-1074  # ldexp may round a subnormal radius down: add one unit
+    return (hs, ls, rs), ok
+
+
+def _dots(a, b, narrow: bool):
+    """Row sums of a * b as (h, l, r): exact float64 products in the narrow dtypes (<= 48 bits, no
+    underflow after scaling), Dekker products otherwise (tiny products dropped into the radius)."""
+    if narrow:
+        return en.dd_sum_rows(a * b)
+    x, e = en.two_prod(a, b)
+    tiny = (np.abs(x) < en.TINY) & (a != 0) & (b != 0)
+    count = tiny.sum(axis=1)
+    x = np.where(tiny, 0.0, x)
+    e = np.where(tiny, 0.0, e)
+    h, l, r = en.dd_sum_rows(x, e)
+    return h, l, (r + count * en.TINY_BOUND) * en.SLACK
+
+
+def _clamp(s, et, lo_thr: float, hi_thr: float):
+    """(flows, decided) for the squared norms s (scaled by 2**-2et) against thresholds lo_thr < hi_thr of
+    the real squared norm: decided when the enclosure lies above hi_thr or below lo_thr."""
+    h, l, r = s
+    g = (np.abs(l) + r) * en.SLACK
+    k = np.clip(-2 * et, -900, 900)  # beyond: the enclosure of s (in [1, 4d]) is far from the threshold
+    above = (h - g) > np.ldexp(hi_thr, k)
+    below = (h + g) < np.ldexp(lo_thr, k)
+    return above, above | below
+
+
+def _norm2(s, flows, et):
+    """max(S, 1e-12) as a scaled double-word and the exponent `a` with max(S, 1e-12) = value * 2**(2a)."""
+    h, l, r = s
+    ch, cl, cr = EPS40
+    return (np.where(flows, h, ch), np.where(flows, l, cl), np.where(flows, r, cr)), np.where(flows, et, -20)
+
+
+def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Fraction) -> FirstPass:
+    """Decide what the enclosures can: t, p (M, d) and w (M,) hold exact values of the dtype ``fmt``."""
+    rows, d = t.shape
+    fmt_args = (fmt.p, fmt.emin, fmt.emax)
+    narrow = fmt.p <= 24
+    fin = np.isfinite(t).all(axis=1) & np.isfinite(p).all(axis=1) & np.isfinite(w)
+    t = np.where(fin[:, None], t, 0.0)
+    p = np.where(fin[:, None], p, 0.0)
+    w = np.where(fin, w, 0.0)
+    et, ep, ew = _exponent(np.abs(t).max(axis=1)), _exponent(np.abs(p).max(axis=1)), _exponent(w)
+    ts, ps, ws = np.ldexp(t, -et[:, None]), np.ldexp(p, -ep[:, None]), np.ldexp(w, -ew)
+    good = fin
+    if not narrow:  # scaling a float64 row down may push small entries into the subnormals
+        good = good & (np.ldexp(ts, et[:, None]) == t).all(axis=1) & (np.ldexp(ps, ep[:, None]) == p).all(axis=1)
+    s_tp, s_tt, s_pp = _dots(ts, ps, narrow), _dots(ts, ts, narrow), _dots(ps, ps, narrow)
+    margin = (float(EPS * (1 - _CLAMP_MARGIN)), float(EPS * (1 + _CLAMP_MARGIN)))
+    flows_t, clear_t = _clamp(s_tt, et, *margin)
+    flows_p, clear_p = _clamp(s_pp, ep, *margin)
+    good = good & clear_t & clear_p & en.in_range(s_tp[0], -800, 900)
+    a, at = _norm2(s_tt, flows_t, et)
+    b, bp = _norm2(s_pp, flows_p, ep)
+    root = en.sqrt(en.mul(a, b))
+    n = en.mul(en.exact(ws), s_tp)
+    v = en.div((-n[0], -n[1], n[2]), root)
+    kv = ew + et + ep - at - bp
+    if reduction == "none":
+        scaled, ok = _rescale(v, kv, fmt)
+        values, decided = en.decide(scaled, *fmt_args)
+        out = FirstPass(values, decided & ok & good)
+    else:
+        out = FirstPass(np.zeros(1), np.zeros(1, dtype=bool))
+        scaled, ok = _rescale(v, kv, fmt)
+        if (ok & good).all():
+            h, l, r = scaled
+            sh, sl, sr = en.dd_sum_rows(np.concatenate([h, l])[None, :])
+            total = (sh, sl, (sr + r.sum() * (1.0 + 2 * rows * en.U)) * en.SLACK)
+            if reduction in ("auto", "sum_over_batch_size") and en.in_range(total[0]).all():
+                total = en.div(total, en.exact(np.array([float(rows)])))
+            if en.in_range(total[0]).all():
+                out.values, out.values_ok = en.decide(total, *fmt_args)
+    if gradients:
+        divisor = float(rows) if reduction in ("auto", "sum_over_batch_size") else 1.0
+        out.gt, out.gp, out.gt_ok, out.gp_ok = _gradients(
+            ts, ps, ws, s_tp, s_tt, s_pp, (et, ep, ew), good, divisor, fmt, band
+        )
+    return out
+
+
+def _gradients(ts, ps, ws, s_tp, s_tt, s_pp, exps, good, divisor, fmt, band):
+    """d/dy_pred = 2**kp (alpha_p p' - beta t'), d/dy_true = 2**kt (alpha_t t' - beta p') per row, with
+    beta = (w' / divisor) / sqrt(A' B') and alpha = beta S_tp' / B' (or / A'), zero on a clamped branch."""
+    et, ep, ew = exps
+    band_thr = (float(EPS * (1 - band) * (1 - _CLAMP_MARGIN)), float(EPS * (1 + band) * (1 + _CLAMP_MARGIN)))
+    flows_t, clear_t = _clamp(s_tt, et, *band_thr)
+    flows_p, clear_p = _clamp(s_pp, ep, *band_thr)
+    good = good & clear_t & clear_p
+    a, at = _norm2(s_tt, flows_t, et)
+    b, bp = _norm2(s_pp, flows_p, ep)
+    root = en.sqrt(en.mul(a, b))
+    beta = en.div(en.div(en.exact(ws), root), en.exact(np.full(ws.shape, divisor)))
+    proj = en.mul(beta, s_tp)
+    alpha_p = _where(flows_p, en.div(proj, b))
+    alpha_t = _where(flows_t, en.div(proj, a))
+    base = ew - at - bp
+    gp, gp_ok = _combine(alpha_p, ps, beta, ts, base + et, good, fmt)
+    gt, gt_ok = _combine(alpha_t, ts, beta, ps, base + ep, good, fmt)
+    return gt, gp, gt_ok, gp_ok
+
+
+def _where(mask, x):
+    z = np.zeros_like(x[0])
+    return tuple(np.where(mask, part, z) for part in x)
+
+
+def _combine(alpha, own, beta, other, k, good, fmt):
+    """Decide 2**k * (alpha * own - beta * other) elementwise. Besides the radii of alpha and beta, the
+    double-word evaluation (two Dekker products, their low parts, a TwoSum and three additions) errs by at
+    most 8.1u**2 (|alpha own| + |beta other|) < 16u**2 (|x1| + |y1|); a product below 2**-960 is dropped
+    into the radius (its Dekker error term could underflow), and the low-part products may underflow by
+    half a subnormal each."""
+    ah, al, ar = (x[:, None] for x in alpha)
+    bh, bl, br = (x[:, None] for x in beta)
+    x1, e1 = en.two_prod(ah, own)
+    y1, f1 = en.two_prod(bh, other)
+    tx = (np.abs(x1) < en.TINY) & (ah != 0) & (own != 0)  # an exact zero factor drops nothing
+    ty = (np.abs(y1) < en.TINY) & (bh != 0) & (other != 0)
+    x1l = np.where(tx, 0.0, e1 + al * own)
+    y1l = np.where(ty, 0.0, f1 + bl * other)
+    x1, y1 = np.where(tx, 0.0, x1), np.where(ty, 0.0, y1)
+    s, e = en.two_sum(x1, -y1)
+    h, l = en.two_sum(s, e + (x1l - y1l))
+    r = ar * np.abs(own) + br * np.abs(other) + 16.0 * en.U * en.U * (np.abs(x1) + np.abs(y1))
+    r = (r + (tx + ty) * en.TINY_BOUND + 2.0**-1070) * en.SLACK
+    scaled, ok = _rescale((h, l, r), np.broadcast_to(k[:, None], h.shape), fmt)
+    values, decided = en.decide(scaled, fmt.p, fmt.emin, fmt.emax)
+    return values, decided & ok & good[:, None]
