@@ -173,7 +173,7 @@ def decide(x, p: int, emin: int, emax: int):
     g = (np.abs(l) + r) * SLACK
     c = round_to_format(h, p, emin, emax)
     _, e2 = np.frexp(c)
-    e = np.maximum(e2.astype(np.int64) - 1, emin)
+    e = np.where(c == 0, emin, np.maximum(e2.astype(np.int64) - 1, emin))
     half = np.ldexp(np.ones_like(h), e - p)  # half an ulp of c (of the subnormals for c = 0)
     power = (c != 0) & (np.abs(c) == np.ldexp(np.ones_like(h), e)) & (e > emin)
     gu = np.where(power & (c < 0), half / 2, half)

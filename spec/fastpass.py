@@ -70,11 +70,19 @@ def _rescale(x, k, fmt: Format):
     return (hs, ls, rs), ok
 
 
-def _dots(a, b, narrow: bool):
-    """Row sums of a * b as (h, l, r): exact float64 products in the narrow dtypes (<= 48 bits, no
-    underflow after scaling), Dekker products otherwise (tiny products dropped into the radius)."""
+def _dots(a, b, narrow: bool, same: bool = False):
+    """Row sums of a * b as (h, l, r).
+
+    Narrow dtypes: the float64 products are exact (<= 48 bits, no underflow after scaling), so a plain
+    float64 sum in any order errs by at most gamma_{d-1} sum |a b| (Higham 4.2), bounded here by
+    d u (1 + 2**-16) times the computed sum of |a b| (d u <= 2**-20). float64: Dekker products summed
+    by ``dd_sum_rows``, products that might underflow dropped into the radius.
+    """
+    d = a.shape[1]
     if narrow:
-        return en.dd_sum_rows(a * b)
+        h = np.einsum("ij,ij->i", a, b)
+        mag = h if same else np.einsum("ij,ij->i", np.abs(a), np.abs(b))
+        return h, np.zeros_like(h), (d * en.U * (1.0 + 2.0**-16)) * mag * en.SLACK
     x, e = en.two_prod(a, b)
     tiny = (np.abs(x) < en.TINY) & (a != 0) & (b != 0)
     count = tiny.sum(axis=1)
@@ -116,7 +124,7 @@ def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Frac
     good = fin
     if not narrow:  # scaling a float64 row down may push small entries into the subnormals
         good = good & (np.ldexp(ts, et[:, None]) == t).all(axis=1) & (np.ldexp(ps, ep[:, None]) == p).all(axis=1)
-    s_tp, s_tt, s_pp = _dots(ts, ps, narrow), _dots(ts, ts, narrow), _dots(ps, ps, narrow)
+    s_tp, s_tt, s_pp = _dots(ts, ps, narrow), _dots(ts, ts, narrow, True), _dots(ps, ps, narrow, True)
     margin = (float(EPS * (1 - _CLAMP_MARGIN)), float(EPS * (1 + _CLAMP_MARGIN)))
     flows_t, clear_t = _clamp(s_tt, et, *margin)
     flows_p, clear_p = _clamp(s_pp, ep, *margin)
@@ -177,24 +185,35 @@ def _where(mask, x):
 
 
 def _combine(alpha, own, beta, other, k, good, fmt):
-    """Decide 2**k * (alpha * own - beta * other) elementwise. Besides the radii of alpha and beta, the
-    double-word evaluation (two Dekker products, their low parts, a TwoSum and three additions) errs by at
-    most 8.1u**2 (|alpha own| + |beta other|) < 16u**2 (|x1| + |y1|); a product below 2**-960 is dropped
-    into the radius (its Dekker error term could underflow), and the low-part products may underflow by
-    half a subnormal each."""
+    """Decide 2**k * (alpha * own - beta * other) elementwise, alpha and beta per row.
+
+    float64: the double-word evaluation (two Dekker products, their low parts, a TwoSum and three
+    additions) errs by at most 8.1u**2 (|alpha own| + |beta other|) < 16u**2 (|x1| + |y1|). Narrow dtypes:
+    fl(fl(ah own) - fl(bh other)) errs by at most u (|x1| + |y1| + |g|) <= 2.1u (|x1| + |y1|), and dropping
+    the low parts al, bl (|al| <= u |ah|) by u (|x1| + |y1|) (1 + u): < 4u (|x1| + |y1|). Besides: the radii
+    of alpha and beta; products below 2**-960 (the Dekker error term could underflow) dropped into the
+    radius; every rounding in the subnormal range off by at most half a subnormal (2**-1070 covers them).
+    """
     ah, al, ar = (x[:, None] for x in alpha)
     bh, bl, br = (x[:, None] for x in beta)
-    x1, e1 = en.two_prod(ah, own)
-    y1, f1 = en.two_prod(bh, other)
-    tx = (np.abs(x1) < en.TINY) & (ah != 0) & (own != 0)  # an exact zero factor drops nothing
-    ty = (np.abs(y1) < en.TINY) & (bh != 0) & (other != 0)
-    x1l = np.where(tx, 0.0, e1 + al * own)
-    y1l = np.where(ty, 0.0, f1 + bl * other)
-    x1, y1 = np.where(tx, 0.0, x1), np.where(ty, 0.0, y1)
-    s, e = en.two_sum(x1, -y1)
-    h, l = en.two_sum(s, e + (x1l - y1l))
-    r = ar * np.abs(own) + br * np.abs(other) + 16.0 * en.U * en.U * (np.abs(x1) + np.abs(y1))
-    r = (r + (tx + ty) * en.TINY_BOUND + 2.0**-1070) * en.SLACK
+    if fmt.p <= 24:
+        x1, y1 = ah * own, bh * other
+        h = x1 - y1
+        l = np.zeros_like(h)
+        r = ar * np.abs(own) + br * np.abs(other) + 4.0 * en.U * (np.abs(x1) + np.abs(y1))
+        r = (r + 2.0**-1070) * en.SLACK
+    else:
+        x1, e1 = en.two_prod(ah, own)
+        y1, f1 = en.two_prod(bh, other)
+        tx = (np.abs(x1) < en.TINY) & (ah != 0) & (own != 0)  # an exact zero factor drops nothing
+        ty = (np.abs(y1) < en.TINY) & (bh != 0) & (other != 0)
+        x1l = np.where(tx, 0.0, e1 + al * own)
+        y1l = np.where(ty, 0.0, f1 + bl * other)
+        x1, y1 = np.where(tx, 0.0, x1), np.where(ty, 0.0, y1)
+        s, e = en.two_sum(x1, -y1)
+        h, l = en.two_sum(s, e + (x1l - y1l))
+        r = ar * np.abs(own) + br * np.abs(other) + 16.0 * en.U * en.U * (np.abs(x1) + np.abs(y1))
+        r = (r + (tx + ty) * en.TINY_BOUND + 2.0**-1070) * en.SLACK
     scaled, ok = _rescale((h, l, r), np.broadcast_to(k[:, None], h.shape), fmt)
     values, decided = en.decide(scaled, fmt.p, fmt.emin, fmt.emax)
     return values, decided & ok & good[:, None]
