@@ -71,7 +71,7 @@ def independent(t, p, w, reduction: str, gradients: bool):
             rows.append((tm, pm, s_tp, s_tt, s_pp))
         n = len(rows) if reduction in ("auto", "sum_over_batch_size") else 1
         terms = []
-        for (tm, pm, s_tp, s_tt, s_pp), wi in zip(rows, w.tolist(), strict=True):
+        for (_, _, s_tp, s_tt, s_pp), wi in zip(rows, w.tolist(), strict=True):
             a, b = max(s_tt, eps), max(s_pp, eps)
             terms.append(mpmath.mpf(wi) * (-s_tp / (mpmath.sqrt(a) * mpmath.sqrt(b))))
         if reduction == "none":
