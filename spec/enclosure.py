@@ -31,18 +31,20 @@ def two_sum(a, b):
     return s, (a - (s - bb)) + (b - bb)
 
 
-def _split(a):
+def split(a):
+    """Veltkamp's split: a == h + l exactly, h and l of at most 26 and 27 significant bits (|a| < 2**995;
+    exact with underflow too, Boldo 2006)."""
     c = _SPLIT * a
     h = c - (c - a)
     return h, a - h
 
 
-def two_prod(a, b):
-    """Dekker's product: p + e == a * b exactly when the exponents of a and b sum to >= -969 (no error
-    term below the subnormal range; Veltkamp's split is exact with underflow, Boldo 2006), |a|, |b| < 2**995."""
+def two_prod(a, b, a_split=None, b_split=None):
+    """Dekker's product: p + e == a * b exactly when the exponents of a and b sum to >= -969 (the error
+    term is then above the subnormal range), |a|, |b| < 2**995. Splits may be passed in to be shared."""
     p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
+    ah, al = split(a) if a_split is None else a_split
+    bh, bl = split(b) if b_split is None else b_split
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 

@@ -23,6 +23,7 @@ from cosine_spec.spec.exact import Format
 
 EPS = Fraction(1, 10**12)
 _CLAMP_MARGIN = Fraction(1, 1 << 40)  # clamp decided when the enclosure is this far (relative) from 1e-12
+_FLOOR = 2.0**-480  # float64 rows keep their scaled entries at zero or above this (no underflow)
 
 
 def _const(q: Fraction):
@@ -70,26 +71,21 @@ def _rescale(x, k, fmt: Format):
     return (hs, ls, rs), ok
 
 
-def _dots(a, b, narrow: bool, same: bool = False):
-    """Row sums of a * b as (h, l, r).
+def _dots(a, b, narrow: bool, splits=None):
+    """Row sums of a * b as (h, l, r); ``splits`` (of a and b) means float64, ``a is b`` a squared norm.
 
     Narrow dtypes: the float64 products are exact (<= 48 bits, no underflow after scaling), so a plain
     float64 sum in any order errs by at most gamma_{d-1} sum |a b| (Higham 4.2), bounded here by
-    d u (1 + 2**-16) times the computed sum of |a b| (d u <= 2**-20). float64: Dekker products summed
-    by ``dd_sum_rows``, products that might underflow dropped into the radius.
+    d u (1 + 2**-16) times the computed sum of |a b| (d u <= 2**-20). float64: Dekker products (exact:
+    the caller keeps only rows whose nonzero scaled entries are >= 2**-480) summed by ``dd_sum_rows``.
     """
     d = a.shape[1]
     if narrow:
         h = np.einsum("ij,ij->i", a, b)
-        mag = h if same else np.einsum("ij,ij->i", np.abs(a), np.abs(b))
+        mag = h if a is b else np.einsum("ij,ij->i", np.abs(a), np.abs(b))
         return h, np.zeros_like(h), (d * en.U * (1.0 + 2.0**-16)) * mag * en.SLACK
-    x, e = en.two_prod(a, b)
-    tiny = (np.abs(x) < en.TINY) & (a != 0) & (b != 0)
-    count = tiny.sum(axis=1)
-    x = np.where(tiny, 0.0, x)
-    e = np.where(tiny, 0.0, e)
-    h, l, r = en.dd_sum_rows(x, e)
-    return h, l, (r + count * en.TINY_BOUND) * en.SLACK
+    x, e = en.two_prod(a, b, *splits)
+    return en.dd_sum_rows(x, e)
 
 
 def _clamp(s, et, lo_thr: float, hi_thr: float):
@@ -122,9 +118,15 @@ def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Frac
     et, ep, ew = _exponent(np.abs(t).max(axis=1)), _exponent(np.abs(p).max(axis=1)), _exponent(w)
     ts, ps, ws = np.ldexp(t, -et[:, None]), np.ldexp(p, -ep[:, None]), np.ldexp(w, -ew)
     good = fin
-    if not narrow:  # scaling a float64 row down may push small entries into the subnormals
-        good = good & (np.ldexp(ts, et[:, None]) == t).all(axis=1) & (np.ldexp(ps, ep[:, None]) == p).all(axis=1)
-    s_tp, s_tt, s_pp = _dots(ts, ps, narrow), _dots(ts, ts, narrow, True), _dots(ps, ps, narrow, True)
+    splits = None
+    if not narrow:  # rows with entries below 2**-480 of their largest (float64 only) are left undecided:
+        # scaling them may lose bits, and their products could underflow (Dekker needs them >= 2**-960)
+        for x, x0 in ((ts, t), (ps, p)):
+            good = good & ~((np.abs(x) < _FLOOR) & (x0 != 0)).any(axis=1)
+        splits = en.split(ts), en.split(ps)
+    s_tp = _dots(ts, ps, narrow, splits)
+    s_tt = _dots(ts, ts, narrow, None if narrow else (splits[0], splits[0]))
+    s_pp = _dots(ps, ps, narrow, None if narrow else (splits[1], splits[1]))
     margin = (float(EPS * (1 - _CLAMP_MARGIN)), float(EPS * (1 + _CLAMP_MARGIN)))
     flows_t, clear_t = _clamp(s_tt, et, *margin)
     flows_p, clear_p = _clamp(s_pp, ep, *margin)
@@ -153,12 +155,12 @@ def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Frac
     if gradients:
         divisor = float(rows) if reduction in ("auto", "sum_over_batch_size") else 1.0
         out.gt, out.gp, out.gt_ok, out.gp_ok = _gradients(
-            ts, ps, ws, s_tp, s_tt, s_pp, (et, ep, ew), good, divisor, fmt, band
+            ts, ps, ws, s_tp, s_tt, s_pp, (et, ep, ew), good, divisor, fmt, band, splits
         )
     return out
 
 
-def _gradients(ts, ps, ws, s_tp, s_tt, s_pp, exps, good, divisor, fmt, band):
+def _gradients(ts, ps, ws, s_tp, s_tt, s_pp, exps, good, divisor, fmt, band, splits):
     """d/dy_pred = 2**kp (alpha_p p' - beta t'), d/dy_true = 2**kt (alpha_t t' - beta p') per row, with
     beta = (w' / divisor) / sqrt(A' B') and alpha = beta S_tp' / B' (or / A'), zero on a clamped branch."""
     et, ep, ew = exps
@@ -174,8 +176,11 @@ def _gradients(ts, ps, ws, s_tp, s_tt, s_pp, exps, good, divisor, fmt, band):
     alpha_p = _where(flows_p, en.div(proj, b))
     alpha_t = _where(flows_t, en.div(proj, a))
     base = ew - at - bp
-    gp, gp_ok = _combine(alpha_p, ps, beta, ts, base + et, good, fmt)
-    gt, gt_ok = _combine(alpha_t, ts, beta, ps, base + ep, good, fmt)
+    for x in (alpha_p, alpha_t, beta):  # keeps every product of the float64 combination above 2**-960
+        good = good & ((x[0] == 0) | (np.abs(x[0]) >= 2.0**-400))
+    ts_split, ps_split = (None, None) if splits is None else splits
+    gp, gp_ok = _combine(alpha_p, (ps, ps_split), beta, (ts, ts_split), base + et, good, fmt)
+    gt, gt_ok = _combine(alpha_t, (ts, ts_split), beta, (ps, ps_split), base + ep, good, fmt)
     return gt, gp, gt_ok, gp_ok
 
 
@@ -187,13 +192,14 @@ def _where(mask, x):
 def _combine(alpha, own, beta, other, k, good, fmt):
     """Decide 2**k * (alpha * own - beta * other) elementwise, alpha and beta per row.
 
-    float64: the double-word evaluation (two Dekker products, their low parts, a TwoSum and three
-    additions) errs by at most 8.1u**2 (|alpha own| + |beta other|) < 16u**2 (|x1| + |y1|). Narrow dtypes:
-    fl(fl(ah own) - fl(bh other)) errs by at most u (|x1| + |y1| + |g|) <= 2.1u (|x1| + |y1|), and dropping
-    the low parts al, bl (|al| <= u |ah|) by u (|x1| + |y1|) (1 + u): < 4u (|x1| + |y1|). Besides: the radii
-    of alpha and beta; products below 2**-960 (the Dekker error term could underflow) dropped into the
-    radius; every rounding in the subnormal range off by at most half a subnormal (2**-1070 covers them).
+    float64: the double-word evaluation (two Dekker products, exact as every product is above 2**-960,
+    their low parts, a TwoSum and three additions) errs by at most 8.1u**2 (|alpha own| + |beta other|)
+    < 16u**2 (|x1| + |y1|). Narrow dtypes: fl(fl(ah own) - fl(bh other)) errs by at most
+    u (|x1| + |y1| + |g|) <= 2.1u (|x1| + |y1|), and dropping the low parts al, bl (|al| <= u |ah|) by
+    u (|x1| + |y1|) (1 + u): < 4u (|x1| + |y1|). Besides: the radii of alpha and beta, and roundings in the
+    subnormal range, each off by at most half a subnormal (2**-1070 covers them).
     """
+    (own, own_split), (other, other_split) = own, other
     ah, al, ar = (x[:, None] for x in alpha)
     bh, bl, br = (x[:, None] for x in beta)
     if fmt.p <= 24:
@@ -201,19 +207,13 @@ def _combine(alpha, own, beta, other, k, good, fmt):
         h = x1 - y1
         l = np.zeros_like(h)
         r = ar * np.abs(own) + br * np.abs(other) + 4.0 * en.U * (np.abs(x1) + np.abs(y1))
-        r = (r + 2.0**-1070) * en.SLACK
     else:
-        x1, e1 = en.two_prod(ah, own)
-        y1, f1 = en.two_prod(bh, other)
-        tx = (np.abs(x1) < en.TINY) & (ah != 0) & (own != 0)  # an exact zero factor drops nothing
-        ty = (np.abs(y1) < en.TINY) & (bh != 0) & (other != 0)
-        x1l = np.where(tx, 0.0, e1 + al * own)
-        y1l = np.where(ty, 0.0, f1 + bl * other)
-        x1, y1 = np.where(tx, 0.0, x1), np.where(ty, 0.0, y1)
+        x1, e1 = en.two_prod(ah, own, None, own_split)
+        y1, f1 = en.two_prod(bh, other, None, other_split)
         s, e = en.two_sum(x1, -y1)
-        h, l = en.two_sum(s, e + (x1l - y1l))
+        h, l = en.two_sum(s, e + ((e1 + al * own) - (f1 + bl * other)))
         r = ar * np.abs(own) + br * np.abs(other) + 16.0 * en.U * en.U * (np.abs(x1) + np.abs(y1))
-        r = (r + (tx + ty) * en.TINY_BOUND + 2.0**-1070) * en.SLACK
+    r = (r + 2.0**-1070) * en.SLACK
     scaled, ok = _rescale((h, l, r), np.broadcast_to(k[:, None], h.shape), fmt)
     values, decided = en.decide(scaled, fmt.p, fmt.emin, fmt.emax)
     return values, decided & ok & good[:, None]
