@@ -163,8 +163,19 @@ def tiny() -> list[Case]:
                     )
                 )
         sub = math.ldexp(1.0, FORMATS[dt].emin - 2)  # a subnormal of the dtype
-        out.append(Case(f"tiny-{dt}-subnormal-input", "tiny", ["CS-VAL-5", "CS-NUM-1"], dt, arr([[sub, 0.0]], dt),
-                        arr([[1.0, 0.0]], dt), -1, "none", note="a subnormal input is scaled by 1e6, not flushed to 0"))
+        out.append(
+            Case(
+                f"tiny-{dt}-subnormal-input",
+                "tiny",
+                ["CS-VAL-5", "CS-NUM-1"],
+                dt,
+                arr([[sub, 0.0]], dt),
+                arr([[1.0, 0.0]], dt),
+                -1,
+                "none",
+                note="a subnormal input is scaled by 1e6, not flushed to 0",
+            )
+        )
         for x, want in ((1e-7, "-0.1"), (5e-7, "-0.5")):
             out.append(
                 Case(

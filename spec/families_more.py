@@ -204,7 +204,16 @@ def ties() -> list[Case]:
     """Results that are exact ties between two floats: they must round half to even (CS-NUM-1)."""
     z, o = arr(np.zeros((1, 5)), "float16"), arr(np.ones((1, 5)), "float16")
     return [
-        Case("tiny-float16-exact-tie", "tiny", ["CS-NUM-1", "CS-VAL-4", "CS-GRAD-1"], "float16", z, o, 0,
-             "sum_over_batch_size", arr(0.25, "float16"),
-             note="d/dy_true = -0.25 / 1e-6 / 5 = -50000 exactly, a float16 tie: rounds to -49984"),
+        Case(
+            "tiny-float16-exact-tie",
+            "tiny",
+            ["CS-NUM-1", "CS-VAL-4", "CS-GRAD-1"],
+            "float16",
+            z,
+            o,
+            0,
+            "sum_over_batch_size",
+            arr(0.25, "float16"),
+            note="d/dy_true = -0.25 / 1e-6 / 5 = -50000 exactly, a float16 tie: rounds to -49984",
+        ),
     ]

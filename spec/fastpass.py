@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 import numpy as np
 from cosine_spec.spec import enclosure as en
@@ -50,25 +51,26 @@ class FirstPass:
 
 
 def _exponent(x):
-    """floor(log2 |x|) for x != 0, 0 for x == 0 (int64)."""
-    _, e = np.frexp(x)
-    return np.where(x == 0, 0, e.astype(np.int64) - 1)
+    """floor(log2 |x|) for x != 0 (any exponent will do for x == 0), as int64."""
+    return np.frexp(x)[1].astype(np.int64) - 1
 
 
 def _rescale(x, k, fmt: Format):
     """x * 2**k per element, and where that is exact. A result below 2**-960 becomes radius only (it
     rounds to zero in the narrow formats; float64 leaves it undecided); one above 2**960 is undecided."""
     h, l, r = x
-    a = np.abs(h)
-    k = np.clip(k, -4000, 4000)
-    big = a > np.ldexp(1.0, np.clip(960 - k, -1100, 1100))
-    tiny = (a != 0) & (a < np.ldexp(1.0, np.clip(-960 - k, -1100, 1100)))
+    hs = np.ldexp(h, k)
+    a = np.abs(hs)
+    big = a > 2.0**960  # includes an overflow to infinity
+    tiny = (a < 2.0**-960) & (h != 0)
     ok = ~big & (~tiny if fmt.p > 24 else True)
-    hs = np.where(tiny | big, 0.0, np.ldexp(h, k))
-    ls = np.where(tiny | big, 0.0, np.ldexp(l, k))
-    rt = np.where(tiny, (a + np.abs(l) + r) * en.SLACK, r)
-    rs = np.ldexp(rt, k) * en.SLACK + 2.0**-1074  # ldexp may round a subnormal radius down: add one unit
-    return (hs, ls, rs), ok
+    drop = tiny | big
+    ls = np.ldexp(l, k)
+    rs = np.ldexp(r, k)
+    if drop.any():
+        hs, ls = np.where(drop, 0.0, hs), np.where(drop, 0.0, ls)
+        rs = np.where(tiny, np.ldexp((np.abs(h) + np.abs(l) + r) * en.SLACK, k), rs)
+    return (hs, ls, rs * en.SLACK + 2.0**-1074), ok  # ldexp may round a subnormal radius down: one unit more
 
 
 def _dots(a, b, narrow: bool, splits=None):
@@ -88,12 +90,20 @@ def _dots(a, b, narrow: bool, splits=None):
     return en.dd_sum_rows(x, e)
 
 
-def _clamp(s, et, lo_thr: float, hi_thr: float):
-    """(flows, decided) for the squared norms s (scaled by 2**-2et) against thresholds lo_thr < hi_thr of
-    the real squared norm: decided when the enclosure lies above hi_thr or below lo_thr."""
+@cache
+def _thresholds(band: Fraction) -> tuple[float, float]:
+    """Squared norms below the first or above the second float are outside 1e-12 * [1 - band, 1 + band]
+    by more than the margin (float() rounds by at most u, far less than the margin)."""
+    return float(EPS * (1 - band) * (1 - _CLAMP_MARGIN)), float(EPS * (1 + band) * (1 + _CLAMP_MARGIN))
+
+
+def _clamp(s, et, band: Fraction):
+    """(flows, decided) for the squared norms s (scaled by 2**-2et): decided when the enclosure of the
+    real squared norm lies entirely outside 1e-12 * [1 - band, 1 + band] (with the margin)."""
+    lo_thr, hi_thr = _thresholds(band)
     h, l, r = s
     g = (np.abs(l) + r) * en.SLACK
-    k = np.clip(-2 * et, -900, 900)  # beyond: the enclosure of s (in [1, 4d]) is far from the threshold
+    k = np.minimum(np.maximum(-2 * et, -900), 900)  # beyond: s (in [1, 4d]) is far from the threshold
     above = (h - g) > np.ldexp(hi_thr, k)
     below = (h + g) < np.ldexp(lo_thr, k)
     return above, above | below
@@ -127,9 +137,8 @@ def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Frac
     s_tp = _dots(ts, ps, narrow, splits)
     s_tt = _dots(ts, ts, narrow, None if narrow else (splits[0], splits[0]))
     s_pp = _dots(ps, ps, narrow, None if narrow else (splits[1], splits[1]))
-    margin = (float(EPS * (1 - _CLAMP_MARGIN)), float(EPS * (1 + _CLAMP_MARGIN)))
-    flows_t, clear_t = _clamp(s_tt, et, *margin)
-    flows_p, clear_p = _clamp(s_pp, ep, *margin)
+    flows_t, clear_t = _clamp(s_tt, et, Fraction(0))
+    flows_p, clear_p = _clamp(s_pp, ep, Fraction(0))
     good = good & clear_t & clear_p & en.in_range(s_tp[0], -800, 900)
     a, at = _norm2(s_tt, flows_t, et)
     b, bp = _norm2(s_pp, flows_p, ep)
@@ -164,9 +173,8 @@ def _gradients(ts, ps, ws, s_tp, s_tt, s_pp, exps, good, divisor, fmt, band, spl
     """d/dy_pred = 2**kp (alpha_p p' - beta t'), d/dy_true = 2**kt (alpha_t t' - beta p') per row, with
     beta = (w' / divisor) / sqrt(A' B') and alpha = beta S_tp' / B' (or / A'), zero on a clamped branch."""
     et, ep, ew = exps
-    band_thr = (float(EPS * (1 - band) * (1 - _CLAMP_MARGIN)), float(EPS * (1 + band) * (1 + _CLAMP_MARGIN)))
-    flows_t, clear_t = _clamp(s_tt, et, *band_thr)
-    flows_p, clear_p = _clamp(s_pp, ep, *band_thr)
+    flows_t, clear_t = _clamp(s_tt, et, band)
+    flows_p, clear_p = _clamp(s_pp, ep, band)
     good = good & clear_t & clear_p
     a, at = _norm2(s_tt, flows_t, et)
     b, bp = _norm2(s_pp, flows_p, ep)

@@ -103,8 +103,10 @@ def canonical(y_true, y_pred, sample_weight, *, axis, reduction, dtype) -> Call:
     if index is None:
         raise SpecError("CS-ERR-2", f"axis must be an integer, got {axis!r} of type {type(axis).__name__}")
     if not -t.ndim <= index < t.ndim:
-        raise SpecError("CS-ERR-2", f"axis {index} is out of range for inputs of rank {t.ndim}: "
-                        f"use an integer in [{-t.ndim}, {t.ndim - 1}]")
+        raise SpecError(
+            "CS-ERR-2",
+            f"axis {index} is out of range for inputs of rank {t.ndim}: use an integer in [{-t.ndim}, {t.ndim - 1}]",
+        )
     axis = index % t.ndim
     d = t.shape[axis]
     loss_shape = t.shape[:axis] + t.shape[axis + 1 :]
