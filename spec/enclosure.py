@@ -86,6 +86,27 @@ def dd_sum_rows(x, extra=None):
     return h, l, rad
 
 
+def extract_sum_rows(x, e, mag):
+    """Row sums of x + e as (h, l, r), for |e| <= u |x| (Dekker errors) and ``mag`` >= the computed
+    sum |x| of each row (within a factor 1 + d u of the exact one).
+
+    With sigma = 2**k >= 4 mag, Rump, Ogita and Oishi's ExtractScalar (Accurate floating-point summation I,
+    2008, Lemma 3.2) splits x exactly into q = fl(fl(sigma + x) - sigma), a multiple of u sigma, and
+    x - q with |x - q| <= u sigma. Every partial sum of the q is a multiple of u sigma below sigma / 2 in
+    magnitude, hence a float: the sum of the q is exact in any order. The rest z = fl((x - q) + e) is
+    summed in plain float64: error <= u sum |z| + gamma_{d-1} sum |z| <= d u (1 + 2**-18) sum |z| with
+    sum |z| <= (1 + u) (d u sigma + u (1 + 2**-18) mag) (d u <= 2**-20), an a-priori bound.
+    """
+    d = x.shape[1]
+    sigma = np.ldexp(1.0, np.frexp(mag)[1].astype(np.int64) + 2)[:, None]  # >= 4 mag
+    q = (sigma + x) - sigma
+    exact_part = q.sum(axis=1)
+    rest = ((x - q) + e).sum(axis=1)
+    bound = d * U * (1.0 + 2.0**-17) * (d * U * sigma[:, 0] + U * (1.0 + 2.0**-17) * mag) * SLACK
+    h, l = two_sum(exact_part, rest)
+    return h, l, bound
+
+
 def mul(x, y):
     """x * y. Error of the product of the double-words: with (ph, pe) = two_prod(xh, yh) exact and
     pl = fl(pe + fl(fl(xh yl) + fl(xl yh))), dropping xl yl costs <= u**2 |xh yh|, the two products

@@ -73,21 +73,22 @@ def _rescale(x, k, fmt: Format):
     return (hs, ls, rs * en.SLACK + 2.0**-1074), ok  # ldexp may round a subnormal radius down: one unit more
 
 
-def _dots(a, b, narrow: bool, splits=None):
-    """Row sums of a * b as (h, l, r); ``splits`` (of a and b) means float64, ``a is b`` a squared norm.
+def _dots(a, b, narrow: bool, splits=None, mag=None):
+    """Row sums of a * b as (h, l, r); ``a is b`` means a squared norm, ``mag`` the row sums of |a b|.
 
     Narrow dtypes: the float64 products are exact (<= 48 bits, no underflow after scaling), so a plain
     float64 sum in any order errs by at most gamma_{d-1} sum |a b| (Higham 4.2), bounded here by
     d u (1 + 2**-16) times the computed sum of |a b| (d u <= 2**-20). float64: Dekker products (exact:
-    the caller keeps only rows whose nonzero scaled entries are >= 2**-480) summed by ``dd_sum_rows``.
+    the caller keeps only rows whose nonzero scaled entries are >= 2**-480, and passes the splits)
+    summed by ``extract_sum_rows``.
     """
     d = a.shape[1]
     if narrow:
         h = np.einsum("ij,ij->i", a, b)
-        mag = h if a is b else np.einsum("ij,ij->i", np.abs(a), np.abs(b))
+        mag = h if a is b else mag
         return h, np.zeros_like(h), (d * en.U * (1.0 + 2.0**-16)) * mag * en.SLACK
     x, e = en.two_prod(a, b, *splits)
-    return en.dd_sum_rows(x, e)
+    return en.extract_sum_rows(x, e, x.sum(axis=1) if a is b else mag)
 
 
 @cache
@@ -116,25 +117,62 @@ def _norm2(s, flows, et):
     return (np.where(flows, h, ch), np.where(flows, l, cl), np.where(flows, r, cr)), np.where(flows, et, -20)
 
 
+CHUNK = 1 << 15  # elements per block of rows: the temporaries of a block stay in the cache
+
+
 def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Fraction) -> FirstPass:
-    """Decide what the enclosures can: t, p (M, d) and w (M,) hold exact values of the dtype ``fmt``."""
+    """Decide what the enclosures can: t, p (M, d) and w (M,) hold exact values of the dtype ``fmt``.
+
+    Rows are processed in blocks of about CHUNK elements; only a reduction combines rows.
+    """
     rows, d = t.shape
     fmt_args = (fmt.p, fmt.emin, fmt.emax)
+    divisor = float(rows) if reduction in ("auto", "sum_over_batch_size") else 1.0
+    step = max(1, CHUNK // d)
+    blocks = [
+        _block(t[i : i + step], p[i : i + step], w[i : i + step], fmt, gradients, band, divisor)
+        for i in range(0, rows, step)
+    ]
+    v = tuple(np.concatenate([b[0][k] for b in blocks]) for k in range(3))
+    kv, good = np.concatenate([b[1] for b in blocks]), np.concatenate([b[2] for b in blocks])
+    scaled, ok = _rescale(v, kv, fmt)
+    if reduction == "none":
+        values, decided = en.decide(scaled, *fmt_args)
+        out = FirstPass(values, decided & ok & good)
+    else:
+        out = FirstPass(np.zeros(1), np.zeros(1, dtype=bool))
+        if (ok & good).all():
+            h, l, r = scaled
+            sh, sl, sr = en.dd_sum_rows(np.concatenate([h, l])[None, :])
+            total = (sh, sl, (sr + r.sum() * (1.0 + 2 * rows * en.U)) * en.SLACK)
+            if reduction in ("auto", "sum_over_batch_size") and en.in_range(total[0]).all():
+                total = en.div(total, en.exact(np.array([float(rows)])))
+            if en.in_range(total[0]).all():
+                out.values, out.values_ok = en.decide(total, *fmt_args)
+    if gradients:
+        out.gt, out.gp, out.gt_ok, out.gp_ok = (np.concatenate([b[3][k] for b in blocks]) for k in range(4))
+    return out
+
+
+def _block(t, p, w, fmt: Format, gradients: bool, band: Fraction, divisor: float):
+    """One block of rows: the per-sample value v (scaled by 2**-kv), kv, the rows that may be decided,
+    and the decided gradients (or None)."""
     narrow = fmt.p <= 24
-    fin = np.isfinite(t).all(axis=1) & np.isfinite(p).all(axis=1) & np.isfinite(w)
-    t = np.where(fin[:, None], t, 0.0)
-    p = np.where(fin[:, None], p, 0.0)
-    w = np.where(fin, w, 0.0)
-    et, ep, ew = _exponent(np.abs(t).max(axis=1)), _exponent(np.abs(p).max(axis=1)), _exponent(w)
+    abs_t, abs_p = np.abs(t), np.abs(p)
+    et, ep, ew = _exponent(abs_t.max(axis=1)), _exponent(abs_p.max(axis=1)), _exponent(w)
     ts, ps, ws = np.ldexp(t, -et[:, None]), np.ldexp(p, -ep[:, None]), np.ldexp(w, -ew)
-    good = fin
+    abs_t, abs_p = np.ldexp(abs_t, -et[:, None]), np.ldexp(abs_p, -ep[:, None])
+    mag_tp = np.einsum("ij,ij->i", abs_t, abs_p)  # NaN or infinite exactly when an input of the row is
+    good = np.isfinite(mag_tp) & np.isfinite(w)
     splits = None
     if not narrow:  # rows with entries below 2**-480 of their largest (float64 only) are left undecided:
         # scaling them may lose bits, and their products could underflow (Dekker needs them >= 2**-960)
-        for x, x0 in ((ts, t), (ps, p)):
-            good = good & ~((np.abs(x) < _FLOOR) & (x0 != 0)).any(axis=1)
+        for x, x0 in ((abs_t, t), (abs_p, p)):
+            small = x < _FLOOR
+            if small.any():
+                good = good & ~(small & (x0 != 0)).any(axis=1)
         splits = en.split(ts), en.split(ps)
-    s_tp = _dots(ts, ps, narrow, splits)
+    s_tp = _dots(ts, ps, narrow, splits, mag_tp)
     s_tt = _dots(ts, ts, narrow, None if narrow else (splits[0], splits[0]))
     s_pp = _dots(ps, ps, narrow, None if narrow else (splits[1], splits[1]))
     flows_t, clear_t = _clamp(s_tt, et, Fraction(0))
@@ -145,28 +183,10 @@ def first_pass(t, p, w, fmt: Format, reduction: str, gradients: bool, band: Frac
     root = en.sqrt(en.mul(a, b))
     n = en.mul(en.exact(ws), s_tp)
     v = en.div((-n[0], -n[1], n[2]), root)
-    kv = ew + et + ep - at - bp
-    if reduction == "none":
-        scaled, ok = _rescale(v, kv, fmt)
-        values, decided = en.decide(scaled, *fmt_args)
-        out = FirstPass(values, decided & ok & good)
-    else:
-        out = FirstPass(np.zeros(1), np.zeros(1, dtype=bool))
-        scaled, ok = _rescale(v, kv, fmt)
-        if (ok & good).all():
-            h, l, r = scaled
-            sh, sl, sr = en.dd_sum_rows(np.concatenate([h, l])[None, :])
-            total = (sh, sl, (sr + r.sum() * (1.0 + 2 * rows * en.U)) * en.SLACK)
-            if reduction in ("auto", "sum_over_batch_size") and en.in_range(total[0]).all():
-                total = en.div(total, en.exact(np.array([float(rows)])))
-            if en.in_range(total[0]).all():
-                out.values, out.values_ok = en.decide(total, *fmt_args)
+    grads = None
     if gradients:
-        divisor = float(rows) if reduction in ("auto", "sum_over_batch_size") else 1.0
-        out.gt, out.gp, out.gt_ok, out.gp_ok = _gradients(
-            ts, ps, ws, s_tp, s_tt, s_pp, (et, ep, ew), good, divisor, fmt, band, splits
-        )
-    return out
+        grads = _gradients(ts, ps, ws, s_tp, s_tt, s_pp, (et, ep, ew), good, divisor, fmt, band, splits)
+    return v, ew + et + ep - at - bp, good, grads
 
 
 def _gradients(ts, ps, ws, s_tp, s_tt, s_pp, exps, good, divisor, fmt, band, splits):

@@ -27,7 +27,8 @@ __all__ = ["DTYPES", "EPSILON", "Result", "SpecError", "evaluate", "START_PREC",
 EPSILON = Fraction(1, 10**12)
 START_PREC = 64  # guard bits above the target precision at the first attempt
 MAX_PREC = 1 << 16
-FAST_MIN_ROWS = 16  # values only: below this many rows the exact path alone is about as fast
+FAST_MIN_ROWS = 16  # values only: with fewer rows and fewer than FAST_MIN_SIZE elements the exact path
+FAST_MIN_SIZE = 1024  # alone is about as fast as the fast pass's fixed cost
 
 
 class OracleError(RuntimeError):
@@ -358,7 +359,7 @@ def evaluate(
     rows, d = call.t.shape
     divisor = max(rows, 1) if call.reduction in ("auto", "sum_over_batch_size") else 1
     fast = None
-    if rows and d and (gradients or (rows >= FAST_MIN_ROWS and not digits)):
+    if rows and d and (gradients or (not digits and (rows >= FAST_MIN_ROWS or rows * d >= FAST_MIN_SIZE))):
         with np.errstate(all="ignore"):
             fast = fastpass.first_pass(call.t, call.p, call.w, fmt, call.reduction, gradients, _branch_band(fmt, d))
     outs = _values(call, fmt, None if digits else fast, verify, digits)
