@@ -18,21 +18,26 @@ from dataclasses import dataclass
 
 import numpy as np
 from cosine_spec.spec import fastpass, shapes
-from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, isqrt, round_enclosure, round_fraction
+from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots
 from cosine_spec.spec.exact import Rational as Fraction  # gmpy2.mpq, or fractions.Fraction
 from cosine_spec.spec.shapes import SpecError
+from cosine_spec.spec.ziv import (
+    MAX_PREC,
+    START_PREC,
+    OracleError,
+    combine,
+    merge_equal,
+    prove,
+    round_quotients,
+    sqrt_enclosure,
+    square_classes,
+)
 
 __all__ = ["DTYPES", "EPSILON", "Result", "SpecError", "evaluate", "START_PREC", "MAX_PREC"]
 
 EPSILON = Fraction(1, 10**12)
-START_PREC = 64  # guard bits above the target precision at the first attempt
-MAX_PREC = 1 << 16
 FAST_MIN_ROWS = 16  # values only: with fewer rows and fewer than FAST_MIN_SIZE elements the exact path
 FAST_MIN_SIZE = 1024  # alone is about as fast as the fast pass's fixed cost
-
-
-class OracleError(RuntimeError):
-    """The oracle could not prove a rounding; never silently returns a value it has not proven."""
 
 
 @dataclass
@@ -79,98 +84,6 @@ def _samples(t: np.ndarray, p: np.ndarray, dtype: str) -> list[_Sample]:
     return out
 
 
-def _sqrt_enclosure(x: Fraction, prec: int) -> tuple[Fraction, Fraction]:
-    """lo <= sqrt(x) <= hi with hi - lo <= 2**-prec * sqrt(x) (x > 0); lo == hi when the root is rational.
-
-    A rational root (e.g. sqrt(1e-12) = 1e-6, which no power-of-two scaling makes an integer) is returned
-    exactly, so an exactly representable tie is rounded half to even instead of refined forever.
-    """
-    num, den = x.numerator, x.denominator
-    rn, rd = isqrt(num), isqrt(den)
-    if rn * rn == num and rd * rd == den:
-        root = Fraction(rn, rd)
-        return root, root
-    shift = max(0, prec - floor_half_log2(x)) + 2
-    scaled = x * (1 << (2 * shift))
-    r = isqrt(scaled.numerator // scaled.denominator)
-    denom = 1 << shift
-    if r * r * scaled.denominator == scaled.numerator:
-        return Fraction(r, denom), Fraction(r, denom)
-    return Fraction(r, denom), Fraction(r + 1, denom)
-
-
-def floor_half_log2(x: Fraction) -> int:
-    return (x.numerator.bit_length() - x.denominator.bit_length()) // 2
-
-
-def _combine(terms: list[tuple[Fraction, Fraction, Fraction]]) -> tuple[Fraction, Fraction]:
-    """Enclose sum(c * q / r) over terms (c, q exact; r in [r_lo, r_hi] with r_lo > 0), as (lo, hi)."""
-    lo = hi = Fraction(0)
-    for cq, r_lo, r_hi in terms:
-        if cq > 0:
-            lo, hi = lo + cq / r_hi, hi + cq / r_lo
-        elif cq < 0:
-            lo, hi = lo + cq / r_lo, hi + cq / r_hi
-    return lo, hi
-
-
-def _prove(build, fmt: Format, verify: bool, digits: bool = False, regroup=None) -> tuple[float, str | None]:
-    """Run ``build(prec) -> (lo, hi)`` at rising precision until Ziv's test decides the rounding.
-
-    With ``digits`` the 40-digit decimal string must be decided too: both ends of the enclosure must give
-    the same string (the decimal analogue of Ziv's test), from at least DIGITS_PREC bits. ``regroup()``, if
-    given, is called once when the first attempt does not decide: it returns an exact value (a rational,
-    when the irrational parts cancel) or a new, cancellation-free ``build``.
-    """
-    prec = max(fmt.p + START_PREC, DIGITS_PREC if digits else 0)
-    while prec <= MAX_PREC:
-        lo, hi = build(prec)
-        value = round_enclosure(lo, hi, fmt)
-        text = None
-        if value is not None and digits:
-            text = _digits(lo)
-            if text != _digits(hi):
-                value = None
-        if value is not None:
-            if verify:
-                lo2, hi2 = build(2 * prec)
-                if round_enclosure(lo2, hi2, fmt) != value:
-                    raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
-            return value, text
-        if regroup is not None:
-            grouped, regroup = regroup(), None
-            if not callable(grouped):
-                return round_fraction(grouped, fmt), (_digits(grouped) if digits else None)
-            build = grouped
-            continue
-        prec *= 2
-    raise OracleError(f"rounding not decided at {MAX_PREC} bits")
-
-
-DIGITS = 40
-DIGITS_PREC = 160  # bits of the enclosure the decimal digits are read from (40 digits need 133)
-
-
-def _digits(q: Fraction) -> str:
-    """``q`` to 40 significant decimal digits, half to even, as ``-d.ddd...e+XX``; exact integer work."""
-    if q == 0:
-        return "0"
-    sign, a = ("-", -q) if q < 0 else ("", q)
-    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566398)  # ~log10
-    while a >= Fraction(10) ** (e + 1):
-        e += 1
-    while a < Fraction(10) ** e:
-        e -= 1
-    scaled = a * Fraction(10) ** (DIGITS - 1 - e)
-    m, r = divmod(scaled.numerator, scaled.denominator)
-    if 2 * r > scaled.denominator or (2 * r == scaled.denominator and m & 1):
-        m += 1
-    if m == 10**DIGITS:
-        m, e = m // 10, e + 1
-    text = str(m)
-    return f"{sign}{text[0]}.{text[1:]}e{e:+03d}"
-
-
 def _reduce(samples, weights, reduction, size, fmt, verify, digits, rows=None):
     """Outputs as lists of (value, exact string or None): one per sample for NONE, one scalar otherwise.
 
@@ -183,66 +96,22 @@ def _reduce(samples, weights, reduction, size, fmt, verify, digits, rows=None):
             return _nonfinite(samples, weights, indices)
         if not indices or (divisor == 0):
             return 0.0, "0"
-        terms = _merge_equal(
+        terms = merge_equal(
             [(Fraction(weights[i]) * -samples[i].s_tp / divisor, samples[i].a * samples[i].b) for i in indices]
         )
         if not terms:
             return 0.0, "0"
 
         def build(prec):
-            return _combine([(c, *_sqrt_enclosure(ab, prec)) for c, ab in terms])
+            return combine([(c, *sqrt_enclosure(ab, prec)) for c, ab in terms])
 
-        regroup = (lambda: _square_classes(terms)) if len(terms) > 1 else None
-        return _prove(build, fmt, verify, digits, regroup)
+        regroup = (lambda: square_classes(terms)) if len(terms) > 1 else None
+        return prove(build, fmt, verify, digits, regroup)
 
     if reduction == "none":
         wanted = range(len(samples)) if rows is None else set(rows)
         return [output([i]) if i in wanted else None for i in range(len(samples))]
     return [output(list(range(len(samples))))]
-
-
-def _merge_equal(terms):
-    """Terms c / sqrt(x) with equal x merged exactly; zero coefficients dropped."""
-    merged: dict = {}
-    for c, x in terms:
-        if c != 0:
-            merged[x] = merged.get(x, Fraction(0)) + c
-    return [(c, x) for x, c in merged.items() if c != 0]
-
-
-def _rational_sqrt(q: Fraction) -> Fraction | None:
-    """The exact square root of ``q >= 0`` if it is rational, else None."""
-    rn, rd = isqrt(q.numerator), isqrt(q.denominator)
-    return Fraction(rn, rd) if rn * rn == q.numerator and rd * rd == q.denominator else None
-
-
-def _square_classes(terms):
-    """Regroup sum(c / sqrt(x)) by square class: x_j = x_i * r**2 gives c_j / sqrt(x_j) = (c_j / r) / sqrt(x_i).
-
-    Square roots of rationals from distinct square classes are linearly independent over the rationals
-    (Besicovitch), so after regrouping the sum is zero exactly when no class is left, rational exactly when
-    only the class of perfect squares is left, and otherwise irrational: never an exact tie, so Ziv's test
-    terminates. Returns the exact rational in the first two cases, else a ``build`` over the classes.
-    """
-    classes: list[list] = []  # [representative x, summed coefficient]
-    for c, x in terms:
-        for entry in classes:
-            r = _rational_sqrt(x / entry[0])
-            if r is not None:
-                entry[1] += c / r
-                break
-        else:
-            classes.append([x, c])
-    live = [(c, x) for x, c in classes if c != 0]
-    if not live:
-        return Fraction(0)
-    if len(live) == 1 and (root := _rational_sqrt(live[0][1])) is not None:
-        return live[0][0] / root
-
-    def build(prec):
-        return _combine([(c, *_sqrt_enclosure(x, prec)) for c, x in live])
-
-    return build
 
 
 def _nonfinite(samples, weights, indices) -> tuple[float, str]:
@@ -261,29 +130,6 @@ def _nonfinite(samples, weights, indices) -> tuple[float, str]:
 def _branch_band(fmt: Format, d: int) -> Fraction:
     """Relative distance of a squared norm from 1e-12 within which either clamp branch is accepted."""
     return min(Fraction(1, 2), Fraction(4 * (d + 2), 1 << fmt.p))
-
-
-def _round_quotients(qs: list[Fraction], x: Fraction, fmt: Format, verify: bool) -> list[float]:
-    """Correctly rounded q / sqrt(x) for each q, sharing one square-root enclosure per precision."""
-    out = [0.0] * len(qs)
-    pending = [j for j, q in enumerate(qs) if q != 0]
-    prec = fmt.p + START_PREC
-    while pending:
-        if prec > MAX_PREC:
-            raise OracleError(f"gradient rounding not decided at {MAX_PREC} bits")
-        enclosure = _sqrt_enclosure(x, prec)
-        check = _sqrt_enclosure(x, 2 * prec) if verify else None
-        undecided = []
-        for j in pending:
-            value = round_enclosure(*_combine([(qs[j], *enclosure)]), fmt)
-            if value is None:
-                undecided.append(j)
-                continue
-            if check and round_enclosure(*_combine([(qs[j], *check)]), fmt) != value:
-                raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
-            out[j] = value
-        pending, prec = undecided, 2 * prec
-    return out
 
 
 def _gradient(samples, t, p, weights, divisor, fmt, verify, flips, rows=None):
@@ -308,7 +154,7 @@ def _gradient(samples, t, p, weights, divisor, fmt, verify, flips, rows=None):
         for out, own, other, flows, norm2 in ((gp, p[i], t[i], flows_p, b), (gt, t[i], p[i], flows_t, a)):
             proj = s.s_tp / norm2 if flows else Fraction(0)
             qs = [w * (proj * Fraction(x) - Fraction(y)) for x, y in zip(own.tolist(), other.tolist(), strict=True)]
-            out[i, :] = _round_quotients(qs, a * b, fmt, verify)
+            out[i, :] = round_quotients(qs, a * b, fmt, verify)
     return gt, gp
 
 
