@@ -18,6 +18,7 @@ from cosine_spec.spec.catalogue import (
     length,
     nonfinite,
     random,
+    regressions,
     seed,
     tiny,
     weights,
@@ -40,6 +41,7 @@ FAMILIES: dict[str, ModuleType] = {
     "nonfinite": nonfinite,
     "errors": errors,
     "random": random,
+    "regressions": regressions,
 }
 
 
