@@ -9,7 +9,7 @@ USAGE = """usage: cosine-spec COMMAND [ARGS]
 commands:
   check TARGET   hold an implementation against the spec (see `cosine-spec check --help`)
   golden         write the golden data from the oracle; `golden --check` regenerates and compares
-  bench oracle   print the oracle's throughput next to a naive mpmath evaluation
+  bench oracle   print the oracle's throughput next to naive mpmath and float64 numpy evaluations
 """
 
 
@@ -20,11 +20,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "golden":
-        from cosine_spec.spec.golden import cli_main
+        from cosine_spec.conf.golden_cli import cli_main
 
         return cli_main(rest)
     if command == "bench":
-        from cosine_spec.spec.bench import main as bench_main
+        from cosine_spec.conf.bench_oracle import main as bench_main
 
         return bench_main(rest)
     if command == "check":

@@ -1,6 +1,6 @@
 """Read the golden cases (format: `spec/golden/FORMAT.md`) into numpy arrays of each case's dtype.
 
-The files are read by the spec's own reader (`cosine_spec.spec.golden.load_cases`, the format's owner);
+The files are read by the spec's own reader (`cosine_spec.spec.golden_format.load_cases`, the format's owner);
 this module decodes each case into arrays and turns a malformed case into a `GoldenDataError`.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from cosine_spec.conf.errors import GoldenDataError
-from cosine_spec.spec import golden as spec_golden
+from cosine_spec.spec import golden_format as spec_golden
 from cosine_spec.spec.exact import DTYPES as SPEC_DTYPES
 from cosine_spec.spec.shapes import np_dtype
 

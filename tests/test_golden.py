@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from cosine_spec.spec import clauses, golden
+from cosine_spec.conf import golden_cli
+from cosine_spec.spec import catalogue, clauses, golden_format
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "spec" / "golden"
@@ -20,7 +21,7 @@ CLASS_LEVEL = {"CS-API-3"}
 
 
 def test_golden_check_regenerates_byte_for_byte():
-    assert golden.check(GOLDEN, jobs=2, progress=False) == []
+    assert golden_cli.check(GOLDEN, jobs=2, progress=False) == []
 
 
 def test_changing_one_byte_is_caught_and_named(tmp_path):
@@ -31,7 +32,7 @@ def test_changing_one_byte_is_caught_and_named(tmp_path):
     marker = '"expected":{"data":["-0x1.0000000000000p-1"]'
     assert marker in text
     path.write_text(text.replace(marker, marker.replace("p-1", "p-2"), 1))
-    problems = golden.check(copy, jobs=1, progress=False)
+    problems = golden_cli.check(copy, jobs=1, progress=False)
     assert len(problems) == 1 and re.search(r"seed\.json: case seed-ex1-auto\S* differs", problems[0]), problems
 
 
@@ -50,11 +51,10 @@ def test_cli_exit_codes(tmp_path):
 def test_pure_python_fallback_gives_identical_bytes():
     """fractions.Fraction instead of gmpy2: the same bytes (checked on three families)."""
     code = (
-        "from cosine_spec.spec import golden, cases, exact; assert exact.BACKEND == 'fractions';"
-        "import sys; by = {}\n"
-        "for c in cases.catalogue(): by.setdefault(c.family, []).append(c)\n"
+        "from cosine_spec.spec import catalogue, golden_format, exact; assert exact.BACKEND == 'fractions';"
+        "import sys\n"
         "for f in ('seed', 'tiny', 'zero'):\n"
-        "    sys.stdout.write(golden._family_bytes((f, by[f], False))[1].decode())"
+        "    sys.stdout.write(golden_format.family_file(f, catalogue.FAMILIES[f].cases(), False).decode())"
     )
     env = dict(os.environ, COSINE_SPEC_PURE_PYTHON="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
@@ -62,7 +62,7 @@ def test_pure_python_fallback_gives_identical_bytes():
 
 
 def test_enough_cases_and_every_normative_clause_has_one():
-    cases = golden.load_cases()
+    cases = golden_format.load_cases()
     assert len(cases) >= 1500
     tagged = {c for case in cases for c in case["clauses"]}
     missing = [cid for cid in clauses.normative_ids() if cid not in tagged and cid not in CLASS_LEVEL]
@@ -73,7 +73,7 @@ def test_enough_cases_and_every_normative_clause_has_one():
 
 
 def test_case_ids_unique_and_errors_consistent():
-    cases = golden.load_cases()
+    cases = golden_format.load_cases()
     assert len({c["id"] for c in cases}) == len(cases)
     for c in cases:
         assert (c["error"] is None) == (c["expected"] is not None), c["id"]
@@ -87,7 +87,7 @@ def test_format_doc_lists_exactly_the_keys_in_the_data():
     for row in rows:
         documented |= set(re.findall(r"`([a-z_]+)`", row.split("|")[1]))
     keys = set()
-    for c in golden.load_cases():
+    for c in golden_format.load_cases():
         keys |= set(c)
     assert documented == keys
     assert '"exact"' in doc and 'GRADIENT is `{"y_true": [..], "y_pred": [..]}`' in doc
@@ -97,7 +97,7 @@ def test_manifest_hashes_match_files():
     manifest = json.loads((GOLDEN / "MANIFEST.json").read_text())
     for name, entry in manifest["files"].items():
         assert hashlib.sha256((GOLDEN / name).read_bytes()).hexdigest() == entry["sha256"], name
-    assert manifest["total_cases"] == len(golden.load_cases())
+    assert manifest["total_cases"] == len(golden_format.load_cases())
 
 
 def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
@@ -127,7 +127,7 @@ def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
     assert any(n.endswith("golden/MANIFEST.json") for n in names)
     site = str(tmp_path / "site")
     code = (
-        "import cosine_spec.spec.golden as g, cosine_spec.impl, cosine_spec.conf.cli as c;"
+        "import cosine_spec.spec.golden_format as g, cosine_spec.impl, cosine_spec.conf.cli as c;"
         f"assert g.__file__.startswith({site!r}), g.__file__; print(len(g.load_cases()))"
     )
     out = subprocess.run(
@@ -141,6 +141,17 @@ def test_wheel_holds_only_the_namespace_and_imports(tmp_path):
     assert int(out.stdout) >= 1500
 
 
-@pytest.mark.parametrize("family", ["seed", "tiny", "zero", "huge", "errors", "nonfinite", "empty"])
-def test_family_files_exist(family):
-    assert (GOLDEN / f"{family}.json").exists()
+def test_one_family_module_per_golden_file():
+    """Each registered family has its module (named like it) and its golden file, and no golden file is orphaned."""
+    modules = {name for name, module in catalogue.FAMILIES.items() if module.__name__.endswith(f".catalogue.{name}")}
+    assert modules == set(catalogue.FAMILIES)
+    files = {p.stem for p in GOLDEN.glob("*.json")} - {"MANIFEST"}
+    assert files == set(catalogue.FAMILIES)
+    assert {c["family"] for c in golden_format.load_cases()} == files
+
+
+def test_catalogue_rejects_a_case_in_the_wrong_family(monkeypatch):
+    stray = catalogue.seed.cases()[:1]
+    monkeypatch.setattr(catalogue.zero, "cases", lambda: stray)
+    with pytest.raises(ValueError, match="family 'seed' is built by the 'zero' module"):
+        catalogue.all_cases()

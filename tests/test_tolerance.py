@@ -6,15 +6,16 @@ import pytest
 from cosine_spec.conf.golden_cases import decode_case
 from cosine_spec.conf.tolerance import grad_tolerance, value_tolerance
 from cosine_spec.impl import loss
-from cosine_spec.spec import golden
-from cosine_spec.spec.cases import Case as SpecCase
-from cosine_spec.spec.cases import arr, rand_array
+from cosine_spec.spec import golden_format
+from cosine_spec.spec.catalogue.build import Case as SpecCase
+from cosine_spec.spec.catalogue.build import arr, rand_array
 
 
 def case(dtype, t, p, sw=None, reduction="none", axis=-1):
-    spec_case = SpecCase("probe", "probe", ["CS-VAL-1"], dtype, arr(t, dtype), arr(p, dtype), axis, reduction,
-                         None if sw is None else arr(sw, dtype))
-    return decode_case(golden.record(spec_case, verify=False))
+    spec_case = SpecCase(id="probe", family="probe", clauses=["CS-VAL-1"], dtype=dtype, y_true=arr(t, dtype),
+                         y_pred=arr(p, dtype), axis=axis, reduction=reduction,
+                         sample_weight=None if sw is None else arr(sw, dtype))
+    return decode_case(golden_format.record(spec_case, verify=False))
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
@@ -56,9 +57,9 @@ def test_subnormal_gradient_corner_accepts_the_reference():
 def test_clamp_branch_is_chosen_per_sample():
     """Two samples just below 1e-12: a correct implementation may take the other branch for one only."""
     from cosine_spec.conf.judge import Outcome, judge_grad
-    from cosine_spec.spec.families import _boundary_scalars
+    from cosine_spec.spec.catalogue.tiny import boundary_scalars
 
-    below = dict(_boundary_scalars("float64"))["just-below"]
+    below = dict(boundary_scalars("float64"))["just-below"]
     c = case("float64", [[below, 0.0], [below, 0.0]], [[0.75, 0.5], [0.75, 0.5]],
              reduction="sum")
     assert len(c.gradients) == 2

@@ -25,7 +25,11 @@ import importlib
 from cosine_spec.conf.adapters.base import Adapter, ExtraCheck
 from cosine_spec.conf.errors import TargetError
 
-BUILTIN = {"reference": "cosine_spec.conf.adapters.reference", "tf-keras": "cosine_spec.conf.adapters.tf_keras"}
+BUILTIN = {
+    "reference": "cosine_spec.conf.adapters.reference",
+    "reference-fast": "cosine_spec.conf.adapters.reference_fast",
+    "tf-keras": "cosine_spec.conf.adapters.tf_keras",
+}
 PLANNED = ("keras", "torch", "optax")
 
 __all__ = ["Adapter", "ExtraCheck", "resolve", "check_name", "BUILTIN"]
