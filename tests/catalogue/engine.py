@@ -36,6 +36,7 @@ class Knobs:
     zero_nan: bool = False
     fixed_axis: bool = False
     check_shapes: bool = True
+    check_args: bool = True        # ValueError for non-float or mixed dtypes and a non-integer axis
     check_reduction: bool = True
     grad_projection: bool = True
     grad_clamp_inverted: bool = False
@@ -74,6 +75,10 @@ def _normalize(x: np.ndarray, k: Knobs):
 
 def _prepare(y_true, y_pred, axis, k: Knobs):
     t, p = np.asarray(y_true), np.asarray(y_pred)
+    if k.check_args and (t.dtype != p.dtype or not (p.dtype.kind == "f" or p.dtype == ml_dtypes.bfloat16)):
+        raise ValueError(f"y_true {t.dtype} and y_pred {p.dtype}: one float dtype is required")
+    if k.check_args and (not isinstance(axis, int | np.integer) or isinstance(axis, bool)):
+        raise ValueError(f"axis {axis!r} is not an integer")
     if k.check_shapes and t.shape != p.shape:
         raise ValueError(f"y_true {t.shape} and y_pred {p.shape} differ")
     t, p = np.broadcast_arrays(t, p)
