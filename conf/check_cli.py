@@ -63,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
                    help="per-call timeout for the target (default 60; 0 disables)")
     p.add_argument("--max-failures-shown", type=_count, default=20, metavar="N",
                    help="failing-case blocks printed (default 20)")
+    p.add_argument("--require", metavar="all|CLAUSES",
+                   help="clauses that must be tested: 'all' (every normative clause) or comma-separated IDs; "
+                        "a required clause not tested makes the run not conformant (exit 1)")
     strict = p.add_mutually_exclusive_group()
     strict.add_argument("--strict", dest="strict", action="store_true", default=None,
                         help="a declared deviation that passes makes the run not conformant")
@@ -73,6 +76,10 @@ def parser() -> argparse.ArgumentParser:
 
 def _split(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def _require(text: str | None) -> str | list[str] | None:
+    return "all" if text is not None and text.strip().lower() == "all" else _split(text)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
@@ -116,7 +123,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
                      cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
-                     strict=args.strict)
+                     strict=args.strict, require=_require(args.require))
     except HarnessError as exc:
         return _error(safe_str(exc))
     for path, write in ((args.report_json, report.write_json), (args.junit_xml, report.write_junit)):
