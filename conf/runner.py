@@ -12,7 +12,7 @@ from cosine_spec.conf import judge
 from cosine_spec.conf.adapters import Adapter, resolve
 from cosine_spec.conf.calls import InProcess
 from cosine_spec.conf.deviations import Deviation, load_expectations
-from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.errors import ExpectationsError, HarnessError
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.probes import PLANNERS, Probe
 from cosine_spec.conf.report import CaseResult, DeviationResult, Report
@@ -73,6 +73,18 @@ def _filters(tier: str, dtypes, clauses, cases) -> dict[str, object]:
     """What narrowed the run, as given (empty for a full unfiltered run)."""
     given = {"tier": tier if tier != "full" else None, "dtypes": dtypes, "clauses": clauses, "cases": cases}
     return {k: v for k, v in given.items() if v}
+
+
+def _expectations(path) -> list[Deviation]:
+    """The declared deviations; a file the loader cannot make sense of is a usage error in words (exit 2)."""
+    try:
+        return load_expectations(path)
+    except HarnessError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, UnicodeError) as exc:
+        raise ExpectationsError(f"expectations file {path} does not follow docs/contracts/expectations.md: "
+                                f"{type(exc).__name__}: {exc}; each [[deviation]] is a table of strings "
+                                f"(`dtypes` a list of dtype names)") from exc
 
 
 def _check_options(dtypes, clauses, cases, require) -> None:
@@ -257,7 +269,7 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
     known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | set(levels)
     _check_names(clauses, known, "clauses")
     _check_names(None if require == "all" else require, known, "required clauses")
-    devs = load_expectations(adapter.expectations if expectations == "default" else expectations)
+    devs = _expectations(adapter.expectations if expectations == "default" else expectations)
     selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]
