@@ -88,10 +88,10 @@ def _prepare(y_true, y_pred, axis, k: Knobs):
     return np.moveaxis(t.astype(w), ax, -1), np.moveaxis(p.astype(w), ax, -1), ax, dtype
 
 
-def _weights(sample_weight, loss_shape, k: Knobs):
+def _weights(sample_weight, loss_shape, k: Knobs, dtype):
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64).astype(dtype).astype(np.float64)  # CS-SW-6
     if w.ndim == 0:
         return None if k.ignore_scalar_weight else w
     if k.weight_align == "spec":
@@ -139,13 +139,15 @@ def value(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_ba
         v = np.where(np.all(t == 0, axis=-1) | np.all(p == 0, axis=-1), np.nan, v)
     if k.flip_long_16bit and dtype.itemsize == 2 and t.shape[-1] >= 128:
         v = -v
-    w = _weights(sample_weight, v.shape, k)
+    w = _weights(sample_weight, v.shape, k, dtype)
     wl = v if w is None else v * w.astype(v.dtype)
     if red == "none":
         out = wl if k.none_as == "none" else np.mean(wl)
     else:
         n = _divisor(red, wl.shape, k)
-        out = np.sum(wl) / n if n else np.zeros((), wl.dtype)
+        big = np.max(np.abs(wl[np.isfinite(wl)]), initial=0)
+        e = int(np.frexp(np.float64(big))[1]) if big else 0  # scale so the sum cannot overflow before / n
+        out = np.ldexp(np.sum(np.ldexp(wl, -e)) / n, e) if n else np.zeros((), wl.dtype)
     out = np.asarray(out)
     if k.nan_to_num:
         out = np.nan_to_num(out)
@@ -158,7 +160,7 @@ def grad(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_bat
     nt, lt, ct, ft, _, _ = _normalize(t, k)
     np_, lp, cp, fp, _, _ = _normalize(p, k)
     loss_shape = nt.shape[:-1]
-    w = _weights(sample_weight, loss_shape, k)
+    w = _weights(sample_weight, loss_shape, k, dtype)
     c = np.broadcast_to(np.ones(()) if w is None else w, loss_shape).astype(nt.dtype)
     n = _divisor(red, loss_shape, k)
     c = (c / (n or 1))[..., None] * k.sign
