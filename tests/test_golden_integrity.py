@@ -143,7 +143,7 @@ def test_a_malformed_case_is_exit_2_in_words(golden, capsys, scenario):
     ("not UTF-8", lambda text: "\udcff", "not valid JSON"),
     ("cases not a list", lambda text: '{"cases": 3, "family": "seed", "format": 1}', "is not {"),
     ("a case is a number", lambda text: '{"cases": [3], "family": "seed", "format": 1}', "a case is a JSON object"),
-    ("a newer format", lambda text: text.replace('"format": 1}', '"format": 99}'), "format 99"),
+    ("a newer format", lambda text: text.replace('"format": 2}', '"format": 99}'), "format 99"),
     ("a duplicate id", lambda text: text.replace("seed-ex2-weights\"", "seed-ex1-auto\"", 1), "appears twice"),
 ])
 def test_a_malformed_file_is_exit_2_naming_it(golden, capsys, scenario, content, words):

@@ -37,6 +37,9 @@ class Knobs:
     fixed_axis: bool = False
     check_shapes: bool = True
     check_args: bool = True        # ValueError for non-float or mixed dtypes and a non-integer axis
+    round_weights: bool = True     # round sample_weight to the input dtype first (CS-SW-6)
+    scaled_sum: bool = True        # sum the weighted values scaled by a power of two (no overflow)
+    zero_first: bool = False       # a zero vector gives 0 before NaN/Inf on the other side count
     check_reduction: bool = True
     grad_projection: bool = True
     grad_clamp_inverted: bool = False
@@ -91,7 +94,8 @@ def _prepare(y_true, y_pred, axis, k: Knobs):
 def _weights(sample_weight, loss_shape, k: Knobs, dtype):
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64).astype(dtype).astype(np.float64)  # CS-SW-6
+    w = np.asarray(sample_weight, dtype=np.float64)
+    w = w.astype(dtype).astype(np.float64) if k.round_weights else w  # CS-SW-6
     if w.ndim == 0:
         return None if k.ignore_scalar_weight else w
     if k.weight_align == "spec":
@@ -137,6 +141,8 @@ def value(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_ba
         v = v * (1 + 4 * U[ml_dtypes.finfo(dtype).dtype.name])
     if k.zero_nan:
         v = np.where(np.all(t == 0, axis=-1) | np.all(p == 0, axis=-1), np.nan, v)
+    if k.zero_first:
+        v = np.where(np.all(t == 0, axis=-1) | np.all(p == 0, axis=-1), 0, v)
     if k.flip_long_16bit and dtype.itemsize == 2 and t.shape[-1] >= 128:
         v = -v
     w = _weights(sample_weight, v.shape, k, dtype)
@@ -146,7 +152,7 @@ def value(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_ba
     else:
         n = _divisor(red, wl.shape, k)
         big = np.max(np.abs(wl[np.isfinite(wl)]), initial=0)
-        e = int(np.frexp(np.float64(big))[1]) if big else 0  # scale so the sum cannot overflow before / n
+        e = int(np.frexp(np.float64(big))[1]) if big and k.scaled_sum else 0  # no overflow before / n
         out = np.ldexp(np.sum(np.ldexp(wl, -e)) / n, e) if n else np.zeros((), wl.dtype)
     out = np.asarray(out)
     if k.nan_to_num:
