@@ -143,8 +143,12 @@ def test_a_value_bug_is_blamed_on_its_clause_not_on_the_contract(cases):
         return -base(y_true, y_pred, sample_weight, axis=axis, reduction=reduction)
 
     report = run(CallableAdapter(wrong_sign, "wrong_sign"), golden=cases, clauses=["CS-API-4"], timeout=None)
-    layout = [r for r in report.results if r.id.endswith("/layouts") and r.status == "failed"]
-    assert layout and all("CS-API-4" not in r.failed_clauses for r in layout)
+    golden = {r.id: r for r in run(CallableAdapter(wrong_sign, "wrong_sign"), golden=cases,
+                                   cases="sw-*", timeout=None).results}
+    layout = [r for r in report.results if r.id.endswith("/layouts") and r.id.startswith("sw-")]
+    assert layout and all(r.status == "failed" for r in layout)
+    assert all(r.failed_clauses == golden[r.id.split("/")[0]].failed_clauses for r in layout)
+    assert all("CS-API-4" not in r.failed_clauses for r in layout)
 
 
 def test_the_checks_make_the_calls_they_claim(cases):
