@@ -87,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
                         f"{Limits.startup_timeout:g})")
     p.add_argument("--max-failures-shown", type=_count, default=20, metavar="N",
                    help="failing-case blocks printed (default 20)")
+    p.add_argument("--require", metavar="all|CLAUSES",
+                   help="clauses that must be tested: 'all' (every normative clause) or comma-separated IDs; "
+                        "a required clause not tested makes the run not conformant (exit 1)")
     strict = p.add_mutually_exclusive_group()
     strict.add_argument("--strict", dest="strict", action="store_true", default=None,
                         help="a declared deviation that passes makes the run not conformant")
@@ -100,6 +103,11 @@ def _split(text: str | None) -> list[str] | None:
 
 
 DEADLINE = 1800.0  # seconds: a full tier takes well under a minute; a target hanging on every call ends here
+
+
+def _require(text: str | None) -> str | list[str] | None:
+    return "all" if text is not None and text.strip().lower() == "all" else _split(text)
+
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -152,7 +160,8 @@ def _check(args: argparse.Namespace) -> int:
     try:
         report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
                      cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
-                     strict=args.strict, mode="in-process" if args.in_process else "worker",
+                     strict=args.strict, require=_require(args.require),
+                     mode="in-process" if args.in_process else "worker",
                      deadline=args.deadline or None, maxfail=args.maxfail, limits=limits)
     except HarnessError as exc:
         return _error(safe_str(exc))

@@ -49,4 +49,11 @@ def golden(case: Case) -> list[Probe]:
     return probes
 
 
-PLANNERS: list[Callable[[Case], list[Probe]]] = [golden]
+def contract(case: Case) -> list[Probe]:
+    """The call contract's probes (`conf/contract.py`, which builds on this module: imported when called)."""
+    from cosine_spec.conf.contract import contract as planner
+
+    return planner(case)
+
+
+PLANNERS: list[Callable[[Case], list[Probe]]] = [golden, contract]

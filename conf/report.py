@@ -5,7 +5,9 @@ declared deviation), not_tested (the target lacks the dtype or a gradient), not_
 before it: deadline, --maxfail, or a target abandoned as unresponsive; a run with one is not conformant).
 Clause statuses: failed if any case failed it undeclared, else declared if any declared failure, else
 passed if any case ran, else not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `deviations.py`).
-`summary` counts cases (passed, failed, declared, not_tested, not_run) and deviations (unexpected_passes).
+`summary` counts results (passed, failed, declared, not_tested, not_run), deviations (unexpected_passes) and
+clauses (`clauses_<status>`, and of the normative ones: how many, how many tested, how many required but
+untested). A clause not tested is never counted as passed: `not_tested` says why; a filtered run is `partial`.
 """
 
 from __future__ import annotations
@@ -92,19 +94,42 @@ class Report:
     seconds: float = 0.0
     mode: str = "in-process"  # "worker": the target ran in a process of its own; "in-process": in the harness's
     target_version: str = ""  # as the target's hello line declared it (worker mode)
+    levels: dict[str, str] = field(default_factory=dict)  # clause -> normative, informative or tf-only
+    not_tested: dict[str, str] = field(default_factory=dict)  # clause not tested -> why, in words
+    filters: dict[str, object] = field(default_factory=dict)  # what narrowed the run (tier fast, --dtypes, ...)
+    required: list[str] = field(default_factory=list)  # clauses that must be tested (--require)
+
+    @property
+    def partial(self) -> bool:
+        """A filtered run (fast tier, --dtypes, --clauses, --cases): its verdict covers only what it ran."""
+        return bool(self.filters)
+
+    def normative(self) -> list[str]:
+        return [c for c in self.clauses if self.levels.get(c, "normative") == "normative"]
+
+    @property
+    def required_not_tested(self) -> list[str]:
+        return [c for c in self.required if self.clauses.get(c, "not_tested") == "not_tested"]
 
     @property
     def summary(self) -> dict[str, int]:
         counts = {s: sum(r.status == s for r in self.results) for s in CASE_STATUSES}
         counts["unexpected_passes"] = sum(d.status == "unexpected_pass" for d in self.deviations)
+        for s in CASE_STATUSES:
+            counts[f"clauses_{s}"] = sum(v == s for v in self.clauses.values())
+        normative = self.normative()
+        counts["normative_clauses"] = len(normative)
+        counts["normative_tested"] = sum(self.clauses[c] != "not_tested" for c in normative)
+        counts["required_not_tested"] = len(self.required_not_tested)
         return counts
 
     @property
     def conformant(self) -> bool:
-        """No undeclared failure and nothing left not run; under strict mode also no declared deviation
-        that passed."""
+        """No undeclared failure, nothing left not run and no required clause untested; under strict mode
+        also no declared deviation that passed."""
         s = self.summary
-        return s["failed"] == 0 and s["not_run"] == 0 and not (self.strict and s["unexpected_passes"])
+        return (s["failed"] == 0 and s["not_run"] == 0 and not s["required_not_tested"]
+                and not (self.strict and s["unexpected_passes"]))
 
     @property
     def exit_code(self) -> int:
@@ -119,9 +144,15 @@ class Report:
             "mode": self.mode,
             "target_version": self.target_version,
             "conformant": self.conformant,
+            "partial": self.partial,
+            "filters": dict(self.filters),
+            "required": list(self.required),
             "seconds": round(self.seconds, 3),
             "summary": self.summary,
             "clauses": dict(self.clauses),
+            "clause_levels": {c: self.levels.get(c, "normative") for c in self.clauses},
+            "not_tested": {c: {"level": self.levels.get(c, "normative"), "reason": why,
+                               "required": c in self.required} for c, why in self.not_tested.items()},
             "deviations": [{**asdict(d.deviation), "status": d.status, "matched": d.matched,
                             "failed": d.failed} for d in self.deviations],
             "cases": [{k: v for k, v in asdict(r).items() if k != "seconds"} for r in self.results],

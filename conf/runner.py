@@ -11,7 +11,7 @@ from pathlib import Path
 from cosine_spec.conf import judge
 from cosine_spec.conf.adapters import Adapter
 from cosine_spec.conf.deviations import Deviation, load_expectations
-from cosine_spec.conf.errors import HarnessError
+from cosine_spec.conf.errors import ExpectationsError, HarnessError
 from cosine_spec.conf.executor import Limits, open_executor
 from cosine_spec.conf.gate import Gate
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
@@ -25,8 +25,9 @@ EVERYWHERE = {"CS-OUT-1", "CS-VAL-2"}  # clauses every value check speaks for
 
 
 def fast_slice(cases: list[Case]) -> list[Case]:
-    """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype,
-    and the largest input of each family and dtype (long vectors are where accuracy bugs show)."""
+    """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype
+    (the clauses of the case and of every probe planned on it, the call contract's included), and the
+    largest input of each family and dtype (long vectors are where accuracy bugs show)."""
     keep, per_family, per_clause = set(), Counter(), Counter()
     largest: dict[tuple[str, str], Case] = {}
     for c in cases:
@@ -35,22 +36,69 @@ def fast_slice(cases: list[Case]) -> list[Case]:
             largest[c.family, c.dtype] = c
     keep.update(c.id for c in largest.values())
     for c in cases:
+        spoken = dict.fromkeys(c.clauses) | dict.fromkeys(cl for p in _probes(c, None) for cl in p.clauses)
         wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
-        wanted |= any(per_clause[cl, c.dtype] < FAST_PER_CLAUSE for cl in c.clauses)
+        wanted |= any(per_clause[cl, c.dtype] < FAST_PER_CLAUSE for cl in spoken)
         if wanted:
             keep.add(c.id)
             per_family[c.family, c.dtype] += 1
-            per_clause.update((cl, c.dtype) for cl in c.clauses)
+            per_clause.update((cl, c.dtype) for cl in spoken)
     return [c for c in cases if c.id in keep]
 
 
-def _spec_clauses() -> set[str]:
-    """Every clause ID of the spec text, so a clause no case reached shows as not tested."""
+def _spec_levels() -> dict[str, str]:
+    """Every clause ID of the spec text with its level, so a clause no case reached shows as not tested."""
+    from cosine_spec.spec.clauses import load_clauses
+
+    return {c.id: c.level for c in load_clauses().values()}
+
+
+def _not_tested(results: list[CaseResult], table: dict[str, str], available: set[str]) -> dict[str, str]:
+    """Why each clause of `table` that is not tested was not: in words, for the verdict line and the JSON."""
+    why: dict[str, set[str]] = {c: set() for c, s in table.items() if s == "not_tested"}
+    for r in results:
+        if r.status != "not_tested":
+            continue
+        reason = "no f.grad" if "no gradient" in r.message else (
+            f"{r.dtype} not supported" if "does not support" in r.message else r.message)
+        for c in r.clauses:
+            if c in why:
+                why[c].add(reason)
+    def fallback(c: str) -> str:
+        return "not selected by the filters" if c in available else "no case or check for this target"
+
+    return {c: "; ".join(sorted(reasons)) or fallback(c) for c, reasons in why.items()}
+
+
+def _filters(tier: str, dtypes, clauses, cases) -> dict[str, object]:
+    """What narrowed the run, as given (empty for a full unfiltered run)."""
+    given = {"tier": tier if tier != "full" else None, "dtypes": dtypes, "clauses": clauses, "cases": cases}
+    return {k: v for k, v in given.items() if v}
+
+
+def _expectations(path) -> list[Deviation]:
+    """The declared deviations; a file the loader cannot make sense of is a usage error in words (exit 2)."""
     try:
-        from cosine_spec.spec.clauses import clause_ids
-    except ImportError:
-        return set()
-    return set(clause_ids())
+        return load_expectations(path)
+    except HarnessError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, UnicodeError) as exc:
+        raise ExpectationsError(f"expectations file {path} does not follow docs/contracts/expectations.md: "
+                                f"{type(exc).__name__}: {exc}; each [[deviation]] is a table of strings "
+                                f"(`dtypes` a list of dtype names)") from exc
+
+
+def _check_options(dtypes, clauses, cases, require) -> None:
+    """Options of the Python API have the types the CLI gives them (a list of names, a glob string)."""
+    for name, value in (("dtypes", dtypes), ("clauses", clauses)):
+        if value is not None and (not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)):
+            raise HarnessError(f"Got {name}={value!r}; give a list of names, e.g. {name}=['float32'] or None.")
+    if cases is not None and not isinstance(cases, str):
+        raise HarnessError(f"Got cases={cases!r}; give one fnmatch glob string over case ids, e.g. 'seed-*'.")
+    if require is not None and require != "all" and (
+            not isinstance(require, list | tuple) or not all(isinstance(v, str) for v in require)):
+        raise HarnessError(f"Got require={require!r}; give 'all' (every normative clause) or a list of clause "
+                           f"IDs, e.g. ['CS-GRAD-1'].")
 
 
 def _check_names(given: list[str] | None, known: set[str], what: str) -> None:
@@ -197,6 +245,7 @@ def run(
     golden: Path | str | list[Case] | None = None,
     timeout: float | None = 60.0,
     strict: bool | None = None,
+    require: str | list[str] | None = None,
     mode: str = "worker",
     deadline: float | None = None,
     maxfail: int | None = None,
@@ -206,6 +255,8 @@ def run(
 
     `expectations="default"` loads the target's own file (built-in targets), None loads none. `strict`
     (default: only for an unfiltered full run) makes a declared deviation that passes non-conformant.
+    `require` ("all": every normative clause, or a list of clause IDs) makes a run in which one of those
+    clauses was not tested non-conformant.
     `mode` "worker" runs the target in a process of its own (`executor.Worker`; always for cmd: targets
     and never for an `Adapter` object), "in-process" in this one (debugging). `deadline` (seconds) and
     `maxfail` stop the run early, and so does a target unresponsive for `limits.abandon_after` calls in a
@@ -221,22 +272,25 @@ def run(
                 raise HarnessError(f"Got {name} {value!r}; give a finite number >= 0 (0 or None: none).")
         if tier not in TIERS:
             raise HarnessError(f"Got tier {tier!r}, but the tiers are {', '.join(TIERS)}.")
+        _check_options(dtypes, clauses, cases, require)
         _check_names(dtypes, set(DTYPES), "dtypes")
         executor = open_executor(target, mode, timeout, limits)
         try:
             gate = Gate(executor, [], deadline, maxfail)
-            return _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, t0)
+            return _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, require, t0)
         finally:
             executor.close()
 
 
-def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, t0) -> Report:
+def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, strict, require, t0) -> Report:
     all_cases = golden if isinstance(golden, list) else load_cases(golden)
     adapter = executor.adapter  # after the golden data: a worker loads its target meanwhile
     extras_clauses = {c for chk in adapter.extra_checks() for c in chk.clauses}
-    known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | _spec_clauses()
+    levels = _spec_levels()
+    known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | set(levels)
     _check_names(clauses, known, "clauses")
-    devs = load_expectations(adapter.expectations if expectations == "default" else expectations)
+    _check_names(None if require == "all" else require, known, "required clauses")
+    devs = _expectations(adapter.expectations if expectations == "default" else expectations)
     selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]
@@ -268,15 +322,24 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
     dev_results = _apply(results, devs)
     if strict is None:
         strict = tier == "full" and not (dtypes or clauses or cases)
+    table, filters = _clause_table(results, known), _filters(tier, dtypes, clauses, cases)
+    available = extras_clauses | {c for case in all_cases for p in _probes(case, None)
+                                  for c in set(p.clauses) | set(case.clauses)} if filters else extras_clauses
+    required = [c for c in table if levels.get(c, "normative") == "normative"] if require == "all" else list(
+        dict.fromkeys(require or ()))
     return Report(
         target=adapter.name,
         spec_version=spec_version(None if isinstance(golden, list) else golden),
         tier=tier,
         strict=strict,
         results=results,
-        clauses=_clause_table(results, known),
+        clauses=table,
         deviations=dev_results,
         seconds=time.perf_counter() - t0,
         mode=executor.mode,
         target_version=str(getattr(adapter, "version", "") or ""),
+        levels={c: levels.get(c, "normative") for c in table},
+        not_tested=_not_tested(results, table, available),
+        filters=filters,
+        required=required,
     )

@@ -74,8 +74,45 @@ def render(report: Report, limit: int = MAX_BLOCKS) -> str:
         tail = ("strict run: this makes the run NOT conformant" if report.strict
                 else "not strict (partial run): reported only")
         out.append(f"{s['unexpected_passes']} declared deviation(s) passed: update the expectations file ({tail}).")
-    verdict = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
-    out.append(f"{verdict}: {s['passed']} passed, {s['failed']} failed, {s['declared']} declared, "
-               f"{s['not_tested']} not tested, {s['unexpected_passes']} unexpected passes"
-               + (f", {s['not_run']} not run ({_first_not_run(report)})." if s["not_run"] else "."))
+    out.append(verdict_line(report))
     return "\n".join(out)
+
+
+def _named(clauses: list[str], limit: int = 8) -> str:
+    more = f" and {len(clauses) - limit} more" if len(clauses) > limit else ""
+    return ", ".join(clauses[:limit]) + more
+
+
+def _with_reasons(clauses: list[str], report: Report) -> str:
+    """`CS-GRAD-1 (no f.grad), CS-API-3 (...)`: the clauses grouped by why they were not tested."""
+    groups: dict[str, list[str]] = {}
+    for c in clauses:
+        groups.setdefault(report.not_tested.get(c, "not tested"), []).append(c)
+    return ", ".join(f"{_named(cs)} ({why})" for why, cs in groups.items())
+
+
+def filter_text(report: Report) -> str:
+    """The filters of a partial run as options: `--tier fast --dtypes float32`."""
+    return " ".join(f"--{k} {','.join(v) if isinstance(v, list | tuple) else v}" for k, v in report.filters.items())
+
+
+def verdict_line(report: Report) -> str:
+    """The last line: the verdict, on how many normative clauses, which were not tested and why, the counts."""
+    s, normative = report.summary, report.normative()
+    head = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
+    if report.partial:
+        head += f" (PARTIAL RUN: {filter_text(report)})"
+    parts = [f"{head} on {s['normative_tested']} of {s['normative_clauses']} normative clauses"]
+    failed = [c for c in normative if report.clauses[c] == "failed"]
+    if failed:
+        parts.append(f"failed: {_named(failed)}")
+    untested = [c for c in normative if report.clauses[c] == "not_tested"]
+    if untested:
+        parts.append(f"not tested: {_with_reasons(untested, report)}")
+    missing = report.required_not_tested
+    if missing:
+        parts.append("all of them required (--require)" if missing == untested else
+                     f"required but not tested (--require): {_with_reasons(missing, report)}")
+    return ("; ".join(parts) + f". Results: {s['passed']} passed, {s['failed']} failed, {s['declared']} declared, "
+            f"{s['not_tested']} not tested, {s['unexpected_passes']} unexpected passes"
+            + (f", {s['not_run']} not run ({_first_not_run(report)})." if s["not_run"] else "."))
