@@ -3,8 +3,10 @@
 Case statuses: passed, failed (some failed clause is not declared), declared (every failed clause is a
 declared deviation), not_tested (the target lacks the dtype or a gradient). Clause statuses: failed if any
 case failed it undeclared, else declared if any declared failure, else passed if any case ran, else
-not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `deviations.py`).
-`summary` counts cases (passed, failed, declared, not_tested) and deviations (unexpected_passes).
+not_tested. Deviation statuses (docs/contracts/expectations.md): held (its model explained some failure),
+unmatched (failures in its scope, none of them what its model predicts), unexpected_pass (results in its
+scope ran and none failed), not_exercised (none ran). `summary` counts cases (passed, failed, declared,
+not_tested) and deviations (unexpected_passes, unmatched).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from cosine_spec.conf.deviations import Deviation
@@ -69,14 +71,37 @@ class CaseResult:
     inputs: str = ""
     repro: str = ""
     seconds: float = 0.0
+    declared_by: list[str] = field(default_factory=list)  # the deviations whose model explained this failure
+    evidence: Evidence | None = field(default=None, repr=False, compare=False)  # not serialized
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What a failed result rests on, for the deviations' models: the case, the calls made and their outcomes."""
+
+    case: object  # golden_cases.Case
+    calls: tuple
+    outcomes: list
+
+
+_NOT_SERIALIZED = {"seconds", "evidence"}
 
 
 @dataclass
 class DeviationResult:
+    """One declared deviation in a run: `matched` results in its scope ran, `failed` of them failed,
+    `explained` of those are what its model predicts; the `unexplained` ones stay failures (unless another
+    deviation's model explains them)."""
+
     deviation: Deviation
     status: str
     matched: int
     failed: int
+    explained: int = 0
+
+    @property
+    def unexplained(self) -> int:
+        return self.failed - self.explained
 
 
 @dataclass
@@ -94,13 +119,15 @@ class Report:
     def summary(self) -> dict[str, int]:
         counts = {s: sum(r.status == s for r in self.results) for s in CASE_STATUSES}
         counts["unexpected_passes"] = sum(d.status == "unexpected_pass" for d in self.deviations)
+        counts["unmatched"] = sum(d.status == "unmatched" for d in self.deviations)
         return counts
 
     @property
     def conformant(self) -> bool:
-        """No undeclared failure; under strict mode also no declared deviation that passed."""
+        """No undeclared failure; under strict mode also no declared deviation that is out of date (it passed,
+        or its model explains none of the failures in its scope)."""
         s = self.summary
-        return s["failed"] == 0 and not (self.strict and s["unexpected_passes"])
+        return s["failed"] == 0 and not (self.strict and (s["unexpected_passes"] or s["unmatched"]))
 
     @property
     def exit_code(self) -> int:
@@ -116,9 +143,10 @@ class Report:
             "seconds": round(self.seconds, 3),
             "summary": self.summary,
             "clauses": dict(self.clauses),
-            "deviations": [{**asdict(d.deviation), "status": d.status, "matched": d.matched,
-                            "failed": d.failed} for d in self.deviations],
-            "cases": [{k: v for k, v in asdict(r).items() if k != "seconds"} for r in self.results],
+            "deviations": [{**d.deviation.as_json(), "status": d.status, "matched": d.matched, "failed": d.failed,
+                            "explained": d.explained, "unexplained": d.unexplained} for d in self.deviations],
+            "cases": [{f.name: getattr(r, f.name) for f in fields(r) if f.name not in _NOT_SERIALIZED}
+                      for r in self.results],
         })
 
     def write_json(self, path: Path | str) -> None:

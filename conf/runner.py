@@ -8,14 +8,14 @@ from collections import Counter
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from cosine_spec.conf import judge
+from cosine_spec.conf import judge, models
 from cosine_spec.conf.adapters import Adapter, resolve
 from cosine_spec.conf.calls import InProcess
 from cosine_spec.conf.deviations import Deviation, load_expectations
 from cosine_spec.conf.errors import HarnessError
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.probes import PLANNERS, Probe
-from cosine_spec.conf.report import CaseResult, DeviationResult, Report
+from cosine_spec.conf.report import CaseResult, DeviationResult, Evidence, Report
 
 TIERS = ("fast", "full")
 FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
@@ -94,10 +94,13 @@ def _probes(case: Case, want: set[str] | None) -> list[Probe]:
 def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None) -> list[CaseResult]:
     out = []
     for probe in _probes(case, want):
-        t0, verdict = time.perf_counter(), None
+        t0, verdict, outcomes = time.perf_counter(), None, None
         if adapter.has_grad or not probe.needs_grad:
-            verdict = probe.verdict([executor.call(c) for c in probe.calls])
+            outcomes = [executor.call(c) for c in probe.calls]
+            verdict = probe.verdict(outcomes)
         out.append(_result(case, probe, adapter, verdict, time.perf_counter() - t0))
+        if out[-1].failed_clauses:  # what a declared deviation's model is matched against (`_apply`)
+            out[-1].evidence = Evidence(case, probe.calls, outcomes)
     return out
 
 
@@ -145,24 +148,28 @@ def _empty_selection(all_cases: list[Case], adapter: Adapter, tier, dtypes, clau
 
 
 def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationResult]:
-    for r in results:
-        if r.failed_clauses:
-            r.undeclared = [
-                c for c in r.failed_clauses if not any(d.matches(r.id, c, r.dtype, r.message) for d in devs)
-            ]
-            r.status = "failed" if r.undeclared else "declared"
+    """Declare each failed result whose outputs some deviation's model predicts (conf/models.py `explains`);
+    every other failure stays undeclared. Counts per deviation what its scope held and what it explained."""
     out = []
     for d in devs:
-        matched = failed = 0
+        matched = failed = explained = 0
         for r in results:
-            if r.status == "not_tested":
+            if r.status == "not_tested" or not d.covers(r.id, r.dtype):
                 continue
-            msg = r.message if r.failed_clauses else None
-            hits = [c for c in set(r.clauses) | set(r.failed_clauses) if d.matches(r.id, c, r.dtype, msg)]
-            matched += bool(hits)
-            failed += any(c in r.failed_clauses for c in hits)
-        status = "held" if failed else ("unexpected_pass" if matched else "not_exercised")
-        out.append(DeviationResult(d, status, matched, failed))
+            matched += 1
+            if r.failed_clauses:
+                failed += 1
+                ev = r.evidence
+                if ev is not None and models.explains(d.model, ev.case, ev.calls, ev.outcomes):
+                    explained += 1
+                    r.declared_by.append(d.name)
+        status = ("held" if explained else "unmatched") if failed else ("unexpected_pass" if matched
+                                                                         else "not_exercised")
+        out.append(DeviationResult(d, status, matched, failed, explained))
+    for r in results:
+        if r.failed_clauses:
+            r.undeclared = [] if r.declared_by else list(r.failed_clauses)
+            r.status = "declared" if r.declared_by else "failed"
     return out
 
 
@@ -215,7 +222,8 @@ def _run(target, tier, dtypes, clauses, cases, expectations, golden, timeout, st
     extras_clauses = {c for chk in adapter.extra_checks() for c in chk.clauses}
     known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | _spec_clauses()
     _check_names(clauses, known, "clauses")
-    devs = load_expectations(adapter.expectations if expectations == "default" else expectations)
+    devs = load_expectations(adapter.expectations if expectations == "default" else expectations,
+                             case_ids=None if isinstance(golden, list) else [c.id for c in all_cases])
     selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]
