@@ -72,7 +72,7 @@ class Model:
         try:
             with np.errstate(all="ignore"):
                 return _Program(self, dtype).run(call)
-        except _Unknown:
+        except (_Unknown, ValueError, TypeError, ArithmeticError, IndexError):  # arguments no model covers
             return None
 
 
