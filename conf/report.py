@@ -98,6 +98,7 @@ class DeviationResult:
     matched: int
     failed: int
     explained: int = 0
+    still_failed: int = 0  # of the unexplained: those no other deviation explained either
 
     @property
     def unexplained(self) -> int:
@@ -144,7 +145,8 @@ class Report:
             "summary": self.summary,
             "clauses": dict(self.clauses),
             "deviations": [{**d.deviation.as_json(), "status": d.status, "matched": d.matched, "failed": d.failed,
-                            "explained": d.explained, "unexplained": d.unexplained} for d in self.deviations],
+                            "explained": d.explained, "unexplained": d.unexplained,
+                            "still_failed": d.still_failed} for d in self.deviations],
             "cases": [{f.name: getattr(r, f.name) for f in fields(r) if f.name not in _NOT_SERIALIZED}
                       for r in self.results],
         })

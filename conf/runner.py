@@ -170,6 +170,8 @@ def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationRe
         if r.failed_clauses:
             r.undeclared = [] if r.declared_by else list(r.failed_clauses)
             r.status = "declared" if r.declared_by else "failed"
+    for dr in out:
+        dr.still_failed = sum(r.status == "failed" and dr.deviation.covers(r.id, r.dtype) for r in results)
     return out
 
 

@@ -54,7 +54,9 @@ def deviation_lines(report: Report) -> list[str]:
     for d in report.deviations:
         mark = {"held": "declared", "unmatched": "UNMATCHED", "unexpected_pass": "UNEXPECTED PASS",
                 "not_exercised": "not exercised"}[d.status]
-        left = f", {d.unexplained} unexplained (they stay failures)" if d.unexplained else ""
+        others = d.unexplained - d.still_failed
+        left = (f", {d.still_failed} unexplained (they stay failures)" if d.still_failed else "") + (
+            f", {others} explained by another deviation" if others else "")
         lines.append(f"  [{mark}] {d.deviation.label}: its model explained {d.explained} of {d.failed} failed "
                      f"results in scope ({d.matched} ran){left} -- {d.deviation.reason} ({d.deviation.upstream})")
     return lines

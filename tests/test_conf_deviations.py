@@ -206,7 +206,8 @@ def test_a_wrong_model_explains_nothing_and_the_failures_stay(tmp_path, catalogu
         assert report.exit_code == 1 and report.summary["failed"] > 0, model
         assert dev.explained < dev.failed and dev.unexplained == report.summary["failed"], model
         doc = report.to_json()["deviations"][0]
-        assert doc["unexplained"] == dev.unexplained and doc["model"] == [model]
+        assert doc["unexplained"] == doc["still_failed"] == dev.unexplained and doc["model"] == [model]
+        assert f"{dev.unexplained} unexplained (they stay failures)" in deviation_lines(report)[0]
 
 
 def test_an_entry_out_of_date_fails_a_strict_run(tmp_path, catalogue):
@@ -219,6 +220,8 @@ def test_an_entry_out_of_date_fails_a_strict_run(tmp_path, catalogue):
             + _entry("wrong", "weights-numpy", ["zero-*"]))
     report = _report(tmp_path, catalogue, target, body, ("zero", "tiny"))
     assert [d.status for d in report.deviations] == ["held", "unmatched"]
+    assert report.deviations[1].unexplained > 0 and report.deviations[1].still_failed == 0
+    assert "explained by another deviation" in deviation_lines(report)[1]
     assert report.summary["failed"] == 0 and report.exit_code == 1
     assert _report(tmp_path, catalogue, target, body, ("zero", "tiny"), strict=False).exit_code == 0
 
