@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from cosine_spec.conf import models
 from cosine_spec.conf.report import CaseResult
 
 
@@ -36,10 +37,13 @@ class Gate:
         return self.reason
 
     def record(self, r: CaseResult) -> CaseResult:
-        """Count `r` when it fails a clause no declared deviation covers (as `runner._apply` will judge)."""
-        if r.failed_clauses and any(not any(d.matches(r.id, c, r.dtype, r.message) for d in self.devs)
-                                    for c in r.failed_clauses):
-            self.failures += 1
+        """Count `r` when it failed and no declared deviation's model explains it (as `runner._apply` judges)."""
+        if r.failed_clauses:
+            ev = r.evidence
+            if not any(d.covers(r.id, r.dtype) and ev is not None and models.explains(d.model, ev.case, ev.calls,
+                                                                                      ev.outcomes)
+                       for d in self.devs):
+                self.failures += 1
         return r
 
     def not_run(self, rid: str, kind: str, family: str, clauses, dtype: str) -> CaseResult:

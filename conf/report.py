@@ -4,10 +4,13 @@ Case statuses: passed, failed (some failed clause is not declared), declared (ev
 declared deviation), not_tested (the target lacks the dtype or a gradient), not_run (the run stopped
 before it: deadline, --maxfail, or a target abandoned as unresponsive; a run with one is not conformant).
 Clause statuses: failed if any case failed it undeclared, else declared if any declared failure, else
-passed if any case ran, else not_tested. Deviation statuses: held, unexpected_pass, not_exercised (see `deviations.py`).
-`summary` counts results (passed, failed, declared, not_tested, not_run), deviations (unexpected_passes) and
-clauses (`clauses_<status>`, and of the normative ones: how many, how many tested, how many required but
-untested). A clause not tested is never counted as passed: `not_tested` says why; a filtered run is `partial`.
+passed if any case ran, else not_tested. Deviation statuses (docs/contracts/expectations.md): held (its model
+explained some failure), unmatched (failures in its scope, none of them what its model predicts),
+unexpected_pass (results in its scope ran and none failed), not_exercised (none ran).
+`summary` counts results (passed, failed, declared, not_tested, not_run), deviations (unexpected_passes,
+unmatched) and clauses (`clauses_<status>`, and of the normative ones: how many, how many tested, how many
+required but untested). A clause not tested is never counted as passed: `not_tested` says why; a filtered
+run is `partial`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from cosine_spec.conf.deviations import Deviation
@@ -72,14 +75,38 @@ class CaseResult:
     inputs: str = ""
     repro: str = ""
     seconds: float = 0.0
+    declared_by: list[str] = field(default_factory=list)  # the deviations whose model explained this failure
+    evidence: Evidence | None = field(default=None, repr=False, compare=False)  # not serialized
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What a failed result rests on, for the deviations' models: the case, the calls made and their outcomes."""
+
+    case: object  # golden_cases.Case
+    calls: tuple
+    outcomes: list
+
+
+_NOT_SERIALIZED = {"seconds", "evidence"}
 
 
 @dataclass
 class DeviationResult:
+    """One declared deviation in a run: `matched` results in its scope ran, `failed` of them failed,
+    `explained` of those are what its model predicts; the `unexplained` ones stay failures (unless another
+    deviation's model explains them)."""
+
     deviation: Deviation
     status: str
     matched: int
     failed: int
+    explained: int = 0
+    still_failed: int = 0  # of the unexplained: those no other deviation explained either
+
+    @property
+    def unexplained(self) -> int:
+        return self.failed - self.explained
 
 
 @dataclass
@@ -115,6 +142,7 @@ class Report:
     def summary(self) -> dict[str, int]:
         counts = {s: sum(r.status == s for r in self.results) for s in CASE_STATUSES}
         counts["unexpected_passes"] = sum(d.status == "unexpected_pass" for d in self.deviations)
+        counts["unmatched"] = sum(d.status == "unmatched" for d in self.deviations)
         for s in CASE_STATUSES:
             counts[f"clauses_{s}"] = sum(v == s for v in self.clauses.values())
         normative = self.normative()
@@ -126,10 +154,11 @@ class Report:
     @property
     def conformant(self) -> bool:
         """No undeclared failure, nothing left not run and no required clause untested; under strict mode
-        also no declared deviation that passed."""
+        also no declared deviation that is out of date (it passed, or its model explains none of the
+        failures in its scope)."""
         s = self.summary
         return (s["failed"] == 0 and s["not_run"] == 0 and not s["required_not_tested"]
-                and not (self.strict and s["unexpected_passes"]))
+                and not (self.strict and (s["unexpected_passes"] or s["unmatched"])))
 
     @property
     def exit_code(self) -> int:
@@ -153,9 +182,11 @@ class Report:
             "clause_levels": {c: self.levels.get(c, "normative") for c in self.clauses},
             "not_tested": {c: {"level": self.levels.get(c, "normative"), "reason": why,
                                "required": c in self.required} for c, why in self.not_tested.items()},
-            "deviations": [{**asdict(d.deviation), "status": d.status, "matched": d.matched,
-                            "failed": d.failed} for d in self.deviations],
-            "cases": [{k: v for k, v in asdict(r).items() if k != "seconds"} for r in self.results],
+            "deviations": [{**d.deviation.as_json(), "status": d.status, "matched": d.matched, "failed": d.failed,
+                            "explained": d.explained, "unexplained": d.unexplained,
+                            "still_failed": d.still_failed} for d in self.deviations],
+            "cases": [{f.name: getattr(r, f.name) for f in fields(r) if f.name not in _NOT_SERIALIZED}
+                      for r in self.results],
         })
 
     def write_json(self, path: Path | str) -> None:

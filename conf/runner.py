@@ -8,7 +8,7 @@ from collections import Counter
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from cosine_spec.conf import judge
+from cosine_spec.conf import judge, models
 from cosine_spec.conf.adapters import Adapter
 from cosine_spec.conf.deviations import Deviation, load_expectations
 from cosine_spec.conf.errors import ExpectationsError, HarnessError
@@ -16,7 +16,7 @@ from cosine_spec.conf.executor import Limits, open_executor
 from cosine_spec.conf.gate import Gate
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.probes import PLANNERS, Probe
-from cosine_spec.conf.report import CaseResult, DeviationResult, Report
+from cosine_spec.conf.report import CaseResult, DeviationResult, Evidence, Report
 
 TIERS = ("fast", "full")
 FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
@@ -76,10 +76,10 @@ def _filters(tier: str, dtypes, clauses, cases) -> dict[str, object]:
     return {k: v for k, v in given.items() if v}
 
 
-def _expectations(path) -> list[Deviation]:
+def _expectations(path, case_ids) -> list[Deviation]:
     """The declared deviations; a file the loader cannot make sense of is a usage error in words (exit 2)."""
     try:
-        return load_expectations(path)
+        return load_expectations(path, case_ids=case_ids)
     except HarnessError:
         raise
     except (TypeError, ValueError, AttributeError, KeyError, UnicodeError) as exc:
@@ -146,10 +146,14 @@ def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None, gat
         if gate.stopped():
             out.append(gate.not_run(probe.id, probe.kind, case.family, probe.clauses, case.dtype))
             continue
-        t0, verdict = time.perf_counter(), None
+        t0, verdict, outcomes = time.perf_counter(), None, None
         if adapter.has_grad or not probe.needs_grad:
-            verdict = probe.verdict([executor.call(c) for c in probe.calls])
-        out.append(gate.record(_result(case, probe, adapter, verdict, time.perf_counter() - t0)))
+            outcomes = [executor.call(c) for c in probe.calls]
+            verdict = probe.verdict(outcomes)
+        result = _result(case, probe, adapter, verdict, time.perf_counter() - t0)
+        if result.failed_clauses:  # what a declared deviation's model is matched against (`_apply`)
+            result.evidence = Evidence(case, probe.calls, outcomes)
+        out.append(gate.record(result))
     return out
 
 
@@ -200,24 +204,30 @@ def _empty_selection(all_cases: list[Case], adapter: Adapter, tier, dtypes, clau
 
 
 def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationResult]:
-    for r in results:
-        if r.failed_clauses:
-            r.undeclared = [
-                c for c in r.failed_clauses if not any(d.matches(r.id, c, r.dtype, r.message) for d in devs)
-            ]
-            r.status = "failed" if r.undeclared else "declared"
+    """Declare each failed result whose outputs some deviation's model predicts (conf/models.py `explains`);
+    every other failure stays undeclared. Counts per deviation what its scope held and what it explained."""
     out = []
     for d in devs:
-        matched = failed = 0
+        matched = failed = explained = 0
         for r in results:
-            if r.status in ("not_tested", "not_run"):
+            if r.status in ("not_tested", "not_run") or not d.covers(r.id, r.dtype):
                 continue
-            msg = r.message if r.failed_clauses else None
-            hits = [c for c in set(r.clauses) | set(r.failed_clauses) if d.matches(r.id, c, r.dtype, msg)]
-            matched += bool(hits)
-            failed += any(c in r.failed_clauses for c in hits)
-        status = "held" if failed else ("unexpected_pass" if matched else "not_exercised")
-        out.append(DeviationResult(d, status, matched, failed))
+            matched += 1
+            if r.failed_clauses:
+                failed += 1
+                ev = r.evidence
+                if ev is not None and models.explains(d.model, ev.case, ev.calls, ev.outcomes):
+                    explained += 1
+                    r.declared_by.append(d.name)
+        status = ("held" if explained else "unmatched") if failed else ("unexpected_pass" if matched
+                                                                         else "not_exercised")
+        out.append(DeviationResult(d, status, matched, failed, explained))
+    for r in results:
+        if r.failed_clauses:
+            r.undeclared = [] if r.declared_by else list(r.failed_clauses)
+            r.status = "declared" if r.declared_by else "failed"
+    for dr in out:
+        dr.still_failed = sum(r.status == "failed" and dr.deviation.covers(r.id, r.dtype) for r in results)
     return out
 
 
@@ -290,7 +300,8 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
     known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | set(levels)
     _check_names(clauses, known, "clauses")
     _check_names(None if require == "all" else require, known, "required clauses")
-    devs = _expectations(adapter.expectations if expectations == "default" else expectations)
+    devs = _expectations(adapter.expectations if expectations == "default" else expectations,
+                         None if isinstance(golden, list) else [c.id for c in all_cases])
     selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]

@@ -49,12 +49,16 @@ def failure_blocks(report: Report, limit: int = MAX_BLOCKS) -> list[str]:
 
 
 def deviation_lines(report: Report) -> list[str]:
+    """One line per declared deviation: its model, what it explained, what in its scope it could not."""
     lines = []
     for d in report.deviations:
-        mark = {"held": "declared", "unexpected_pass": "UNEXPECTED PASS",
+        mark = {"held": "declared", "unmatched": "UNMATCHED", "unexpected_pass": "UNEXPECTED PASS",
                 "not_exercised": "not exercised"}[d.status]
-        lines.append(f"  [{mark}] {d.deviation.label}: {d.failed}/{d.matched} results failed -- "
-                     f"{d.deviation.reason} ({d.deviation.upstream})")
+        others = d.unexplained - d.still_failed
+        left = (f", {d.still_failed} unexplained (they stay failures)" if d.still_failed else "") + (
+            f", {others} explained by another deviation" if others else "")
+        lines.append(f"  [{mark}] {d.deviation.label}: its model explained {d.explained} of {d.failed} failed "
+                     f"results in scope ({d.matched} ran){left} -- {d.deviation.reason} ({d.deviation.upstream})")
     return lines
 
 
@@ -70,10 +74,13 @@ def render(report: Report, limit: int = MAX_BLOCKS) -> str:
     out += failure_blocks(report, limit)
     if report.deviations:
         out += ["declared deviations:"] + deviation_lines(report) + [""]
+    tail = ("strict run: this makes the run NOT conformant" if report.strict
+            else "not strict (partial run): reported only")
     if s["unexpected_passes"]:
-        tail = ("strict run: this makes the run NOT conformant" if report.strict
-                else "not strict (partial run): reported only")
         out.append(f"{s['unexpected_passes']} declared deviation(s) passed: update the expectations file ({tail}).")
+    if s.get("unmatched"):
+        out.append(f"{s['unmatched']} declared deviation(s) explained none of the failures in their scope: "
+                   f"their models are out of date ({tail}).")
     out.append(verdict_line(report))
     return "\n".join(out)
 

@@ -107,16 +107,16 @@ def _deviations(name: str, report: Report) -> list[str]:
     lines = [f"### {name}", ""]
     if not report.deviations:
         return lines + ["No deviation declared: any failure makes it non-conformant.", ""]
-    lines += [f"{len(report.deviations)} declared deviations (`conf/expectations/{name}.toml`). *held*: some "
-              "result it covers failed as described; *unexpected pass*: every result it covers passed (the "
-              "entry is out of date); *not exercised*: it covers no result that ran.", ""]
+    lines += [f"{len(report.deviations)} declared deviations (`conf/expectations/{name}.toml`), each a model of what "
+              "the target computes instead. *held*: its model explained failures in its scope; *unmatched*: it "
+              "explained none; *unexpected pass*: every result in its scope passed (the entry is out of date); "
+              "*not exercised*: no result in its scope ran.", ""]
     for d in report.deviations:
         dev = d.deviation
-        where = ", ".join(f"{k} `{v}`" for k, v in (("clause", dev.clause), ("cases", dev.cases),
-                                                     ("dtypes", ",".join(dev.dtypes or ())),
-                                                     ("message", dev.message)) if v)
+        where = f"model `{' + '.join(dev.changes)}`, cases `{', '.join(dev.cases)}`" + (
+            f", dtypes `{','.join(dev.dtypes)}`" if dev.dtypes else "")
         status = d.status.replace("_", " ")
-        lines.append(f"- **{status}** ({d.failed} of {d.matched} covered results failed), {where}: "
+        lines.append(f"- **{status}** ({d.explained} of {d.failed} failed results in scope explained), {where}: "
                      f"{md_escape(dev.reason).rstrip('.')}. Upstream: {_upstream(dev.upstream)}.")
     return lines + [""]
 

@@ -42,8 +42,8 @@ def test_json_report_fields(tmp_path, capsys):
     assert cli_main(["reference", "--tier", "fast", "--report-json", str(path)]) == 0
     doc = json.loads(path.read_text())
     assert {"target", "spec_version", "summary", "clauses", "cases"} <= set(doc)
-    assert {"passed", "failed", "declared", "unexpected_passes", "not_tested", "not_run", "clauses_not_tested",
-            "normative_clauses", "normative_tested"} <= set(doc["summary"])
+    assert {"passed", "failed", "declared", "unexpected_passes", "unmatched", "not_tested", "not_run",
+            "clauses_not_tested", "normative_clauses", "normative_tested"} <= set(doc["summary"])
     assert doc["target"] == "reference" and doc["spec_version"] != "unknown"
     case = doc["cases"][0]
     assert {"id", "clauses", "dtype", "status", "message", "max_ulp"} <= set(case)

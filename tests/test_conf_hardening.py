@@ -184,7 +184,8 @@ def test_own_check_clauses_pass_and_can_be_unexpected_passes(tmp_path, seed_case
     assert report.clauses["CS-OUT-1"] == "passed" and report.clauses["CS-VAL-2"] == "passed"
     for clause in ("CS-OUT-1", "CS-VAL-2"):
         path = tmp_path / f"{clause}.toml"
-        path.write_text(f'[[deviation]]\nclause = "{clause}"\nreason = "stale"\nupstream = "none known"\n')
+        path.write_text('format = 2\n[[deviation]]\nname = "stale"\nmodel = "no-clip"\ncases = "seed-*"\n'
+                        'reason = "stale"\nupstream = "none known"\n')
         strict = run("reference", golden=seed_cases, expectations=path, strict=True)
         assert strict.deviations[0].status == "unexpected_pass" and strict.exit_code == 1
 

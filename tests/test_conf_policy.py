@@ -71,20 +71,20 @@ def test_value_tolerance_scales_with_length_and_dtype():
                                   'deviation = 3\nother = 1\n', "not toml ["])
 def test_malformed_expectations_rejected(text, tmp_path):
     path = tmp_path / "e.toml"
-    path.write_text(text)
+    path.write_text("format = 2\n" + text)
     with pytest.raises(ExpectationsError):
         load_expectations(path)
 
 
 def _write(tmp_path, body: str):
     path = tmp_path / "e.toml"
-    path.write_text('[[deviation]]\n' + body + 'reason = "test"\nupstream = "none known"\n')
+    path.write_text('format = 2\n[[deviation]]\nname = "test"\n' + body + 'reason = "test"\nupstream = "none known"\n')
     return path
 
 
 def test_declared_deviation_that_passes_is_an_unexpected_pass(tmp_path):
     cases = [c for c in load_cases() if c.family == "seed"]
-    path = _write(tmp_path, 'clause = "CS-EX-1"\n')
+    path = _write(tmp_path, 'model = "no-clip"\ncases = "seed-*"\n')
     target = CallableAdapter(pow2_scaled, "pow2_scaled")
     strict = run(target, golden=cases, expectations=path, timeout=None)
     assert strict.strict and strict.summary["unexpected_passes"] == 1 and strict.exit_code == 1
@@ -95,10 +95,10 @@ def test_declared_deviation_that_passes_is_an_unexpected_pass(tmp_path):
 
 
 def test_declared_failure_is_conformant(tmp_path):
-    from tests.catalogue.wrong import nan_swallowed
+    from tests.catalogue.wrong import no_epsilon  # no clamp at all: the model epsilon-on-norm with epsilon 0
 
-    cases = [c for c in load_cases() if c.family == "nonfinite"]
-    path = _write(tmp_path, 'cases = "*"\n')
-    report = run(CallableAdapter(nan_swallowed, "nan_swallowed"), golden=cases, expectations=path, timeout=None)
+    cases = [c for c in load_cases() if c.family == "zero"]
+    path = _write(tmp_path, 'model = "epsilon-on-norm"\nparams = { epsilon = 0 }\ncases = "zero-*"\n')
+    report = run(CallableAdapter(no_epsilon, "no_epsilon"), golden=cases, expectations=path, timeout=None)
     assert report.exit_code == 0 and report.summary["declared"] > 0 and report.summary["failed"] == 0
     assert report.deviations[0].status == "held"
