@@ -135,9 +135,6 @@ def short(a: object, limit: int = 6) -> str:
 OWN_CHECK = {GRAD, "CS-OUT-1", "CS-VAL-2"}
 
 
-SHAPE_CLAUSES = ("CS-AX-1", "CS-RED-1", "CS-SHAPE-1", "CS-SW-4", "CS-SW-3")  # what a result's shape follows
-
-
 def value_clauses(case: Case) -> tuple[str, ...]:
     """The clauses a value comparison speaks for: the case's clauses without those checked on their own."""
     return ordered(tuple(c for c in case.clauses if c not in OWN_CHECK) or case.clauses)
@@ -251,7 +248,9 @@ def judge_value(case: Case, out: Outcome) -> Verdict:
     act = out.value
     v.clauses = tuple(dict.fromkeys(clauses + ("CS-OUT-1",)))  # shape and dtype are judged from here on
     if act.shape != case.expected.shape:
-        shape_of = tuple(c for c in case.clauses if c in SHAPE_CLAUSES) if case.reduction == "none" else ()
+        # "none": the same rank with other lengths is the axis (CS-AX-1), another rank the reduction (CS-RED-1)
+        shape_of = () if case.reduction != "none" else (
+            ("CS-AX-1",) if act.ndim == case.expected.ndim else ("CS-RED-1",))
         v.fail(("CS-OUT-1",) + shape_of, f"shape {act.shape}, expected {case.expected.shape}", "shape",
                f"rank {act.ndim} for rank {case.expected.ndim}" if act.ndim != case.expected.ndim else
                "wrong shape, right rank")
