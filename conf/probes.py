@@ -49,8 +49,8 @@ def golden(case: Case) -> list[Probe]:
     return probes
 
 
-# The planners every case goes through. blame.golden is `golden` with the calls behind a reduced or weighted
-# result (imported last: it builds on this module).
-from cosine_spec.conf import blame  # noqa: E402
+# The planners every case goes through: blame.golden is `golden` with the calls behind a reduced or weighted
+# result, relations.plan the metamorphic relations (imported last: both build on this module).
+from cosine_spec.conf import blame, relations  # noqa: E402
 
-PLANNERS: list[Callable[[Case], list[Probe]]] = [blame.golden]
+PLANNERS: list[Callable[[Case], list[Probe]]] = [blame.golden, relations.plan]

@@ -29,6 +29,7 @@ class Policy:
     unit_roundoff: dict[str, float]
     k_elem: int
     accumulation: dict[str, str]
+    relations: dict  # the [relations] table: which cases get relation probes and their bounds' constants
 
     def gamma(self, n, dtype: str):
         """Higham's gamma(n) = n u / (1 - n u) in the accumulation format of `dtype`, 2 n u beyond gamma_cap."""
@@ -50,7 +51,15 @@ def policy() -> Policy:
                   gamma_cap=float(raw["gamma_cap"]),
                   underflow_ops=int(raw["underflow_ops"]), epsilon=float(raw["epsilon"]),
                   unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()},
-                  k_elem=int(raw["k_elem"]), accumulation=dict(raw["accumulation"]))
+                  k_elem=int(raw["k_elem"]), accumulation=dict(raw["accumulation"]),
+                  relations=dict(raw["relations"]))
+
+
+def identity_bound(d, dtype: str) -> np.ndarray:
+    """|computed + 1| for identical vectors of length d (|computed - 1| for opposite ones): TOLERANCES.md."""
+    pol = policy()
+    k = int(pol.relations["k_identity"])
+    return pol.safety * (pol.gamma(2 * np.asarray(d) + k, dtype) + (2 * pol.k_elem + 1) * pol.unit_roundoff[dtype])
 
 
 def ulp(x: np.ndarray, dtype: str) -> np.ndarray:
