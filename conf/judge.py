@@ -143,7 +143,8 @@ def value_clauses(case: Case) -> tuple[str, ...]:
 def signature(got: float, want: float) -> str:
     """How a wrong number relates to the right one, in a few words that group failures of one cause."""
     if want == 0 or not np.isfinite(want) or not np.isfinite(got):
-        return f"{'zero' if got == 0 else 'nonzero' if np.isfinite(got) else got!r} instead of {want!r}"
+        word = "zero" if got == 0 else "nonzero" if np.isfinite(got) else str(float(got))
+        return f"{word} instead of {'zero' if want == 0 else float(want)}"
     if got == 0:
         return "zero instead of nonzero"
     r = got / want
