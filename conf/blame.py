@@ -25,8 +25,6 @@ import numpy as np
 from cosine_spec.conf import judge
 from cosine_spec.conf.calls import Outcome
 from cosine_spec.conf.golden_cases import Case
-from cosine_spec.conf.probes import Probe
-from cosine_spec.conf.probes import golden as golden_probes
 from cosine_spec.spec import oracle
 
 REDUCTION_CLAUSE = {"sum": "CS-RED-2", "sum_over_batch_size": "CS-RED-3", "auto": "CS-RED-4"}
@@ -54,9 +52,12 @@ def weight_clauses(case: Case) -> tuple[str, ...]:
     return judge.ordered(tuple(c for c in case.clauses if c.startswith(WEIGHT_CLAUSES)) or ("CS-SW-1",))
 
 
-def golden(case: Case) -> list[Probe]:
+def golden(case: Case) -> list:
     """The golden probes of `case`; its value probe judged by `judge_behind`, with the calls behind a reduced
     or weighted result."""
+    from cosine_spec.conf.probes import Probe  # probes imports this module
+    from cosine_spec.conf.probes import golden as golden_probes
+
     out = golden_probes(case)
     if case.error is not None or case.expected is None:
         return out

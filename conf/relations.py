@@ -28,7 +28,6 @@ import numpy as np
 from cosine_spec.conf import judge, tolerance
 from cosine_spec.conf.calls import Call, Outcome
 from cosine_spec.conf.golden_cases import DTYPES, Case
-from cosine_spec.conf.probes import Probe
 
 U64 = 2.0**-53
 
@@ -40,11 +39,12 @@ def selected(case: Case) -> bool:
             and case.y_true.ndim >= 1 and zlib.crc32(case.id.encode()) % stride == 0)
 
 
-def plan(case: Case) -> list[Probe]:
+def plan(case: Case) -> list:
     """The relation probes of `case` (none when it is not `selected`)."""
     if not selected(case):
         return []
-    return [p for rel in (identity, permutation, swap, scaling, sums) for p in rel(case)]
+    with np.errstate(all="ignore"):  # huge inputs: a candidate scaling may overflow (and is then not used)
+        return [p for rel in (identity, permutation, swap, scaling, sums) for p in rel(case)]
 
 
 def _call(case: Case, t, p, w=None, reduction: str = "none") -> Call:
@@ -107,11 +107,13 @@ def _within(v: judge.Verdict, clauses, got, want, bound, dtype: str, what: str, 
         f.signature = f"{name}: {f.signature}"
 
 
-def _probe(case: Case, name: str, clauses: tuple[str, ...], calls, verdict) -> Probe:
+def _probe(case: Case, name: str, clauses: tuple[str, ...], calls, verdict):
+    from cosine_spec.conf.probes import Probe  # probes imports this module
+
     return Probe(f"{case.id}/{name}", "relation", clauses, tuple(calls), verdict)
 
 
-def identity(case: Case) -> list[Probe]:
+def identity(case: Case) -> list:
     """y_true against itself gives -1, against its negation +1, every element in [-1, 1] exactly."""
     t = case.y_true
     if not (np.all(np.isfinite(t)) and t.shape[case.axis] > 0 and np.all(_unclamped(t, case.axis))):
@@ -137,13 +139,13 @@ def identity(case: Case) -> list[Probe]:
     return [_probe(case, "identity", clauses, (_call(case, t, t.copy()), _call(case, t, -t)), verdict)]
 
 
-def permutation(case: Case) -> list[Probe]:
+def permutation(case: Case) -> list:
     """Rolling the leading (batch) axis by one rolls the "none" result (with the case's weights)."""
     t, p, w = case.y_true, case.y_pred, case.sample_weight
     if t.ndim < 2 or case.axis % t.ndim == 0 or t.shape[0] < 2:
         return []
     w2 = np.roll(w, 1, axis=0) if w is not None and w.ndim >= 1 and w.shape[0] == t.shape[0] else w
-    clauses = ("CS-VAL-1", "CS-RED-1")
+    clauses = ("CS-VAL-1",)
 
     def verdict(outs: list[Outcome]) -> judge.Verdict:
         v = judge.Verdict(expected="the batch-rolled result", clauses=clauses)
@@ -164,7 +166,7 @@ def permutation(case: Case) -> list[Probe]:
     return [_probe(case, "permutation", clauses, calls, verdict)]
 
 
-def _pair(case: Case, name: str, clauses, changes: dict, what: str) -> Probe:
+def _pair(case: Case, name: str, clauses, changes: dict, what: str):
     """The case's call against the same call with `changes`: the exact value is the same for both."""
     other = dataclasses.replace(case, **changes)
 
@@ -181,13 +183,13 @@ def _pair(case: Case, name: str, clauses, changes: dict, what: str) -> Probe:
     return _probe(case, name, clauses, calls, verdict)
 
 
-def swap(case: Case) -> list[Probe]:
+def swap(case: Case) -> list:
     """y_true and y_pred exchanged: the formula is symmetric, so the exact result is the same."""
     return [_pair(case, "swap", ("CS-VAL-1",), {"y_true": case.y_pred, "y_pred": case.y_true},
                   "with y_true and y_pred swapped")]
 
 
-def scaling(case: Case) -> list[Probe]:
+def scaling(case: Case) -> list:
     """y_pred times 2**k: exact, and n(y_pred) is unchanged where the clamp applies neither before nor after."""
     p = case.y_pred
     fi = ml_dtypes.finfo(DTYPES[case.dtype])
@@ -206,7 +208,7 @@ def scaling(case: Case) -> list[Probe]:
     return []
 
 
-def sums(case: Case) -> list[Probe]:
+def sums(case: Case) -> list:
     """The reductions against the target's own "none" values (the case's weights): sum, mean over N, auto."""
     t, p, w = case.y_true, case.y_pred, case.sample_weight
     clauses = ("CS-RED-2", "CS-RED-3", "CS-RED-4")
