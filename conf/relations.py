@@ -95,8 +95,10 @@ def _got(out: Outcome, v: judge.Verdict, clauses, what: str) -> np.ndarray | Non
 def _within(v: judge.Verdict, clauses, got, want, bound, dtype: str, what: str, name: str) -> None:
     """`got` equals `want` within `bound`, shape and NaN pattern included; failures say which relation."""
     want = np.asarray(want, dtype=np.float64)
-    if got.shape != want.shape:
-        v.fail(clauses, f"{what}: shape {got.shape}, expected {want.shape}", "relation", f"{name}: shape")
+    expected = np.shape(bound) or want.shape  # a bound of the spec's result shape says what the shape must be
+    if got.shape != want.shape or want.shape != expected:
+        v.fail(clauses, f"{what}: shapes {got.shape} and {want.shape}, expected {expected}", "relation",
+               f"{name}: shape")
         return
     if not (judge.is_float(got.dtype) or got.dtype.kind in "iu"):
         v.fail(clauses, f"{what}: dtype {got.dtype}", "relation", f"{name}: dtype")
