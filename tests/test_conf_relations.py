@@ -12,6 +12,7 @@ from cosine_spec.conf import judge, relations, terminal
 from cosine_spec.conf.adapters.pycallable import CallableAdapter
 from cosine_spec.conf.calls import Outcome, perform
 from cosine_spec.conf.golden_cases import load_cases
+from cosine_spec.conf.probes import plain_call
 from cosine_spec.conf.runner import run
 from cosine_spec.impl import loss
 
@@ -43,8 +44,7 @@ def test_correct_implementations_stay_within_every_bound(cases, capsys):
             bound = judge.range_bound(case)
             if bound is None or case.error:
                 continue
-            got = np.abs(np.asarray(impl(case.y_true, case.y_pred, case.sample_weight, axis=case.axis,
-                                         reduction=case.reduction), dtype=np.float64))
+            got = np.abs(perform(impl, plain_call(case)).value.astype(np.float64))
             with np.errstate(all="ignore"):
                 ratio = np.where(np.isfinite(got) & (bound > 0), got / bound, 0.0)
             if ratio.size and np.max(ratio) > worst["range"][0]:
