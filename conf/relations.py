@@ -136,9 +136,34 @@ def identity(case: Case) -> list:
             if np.any(outside):
                 v.fail(("CS-VAL-2",), f"{what}: {float(got[outside][0])!r} lies outside [-1, 1]", "range",
                        "outside [-1, 1]")
+        if len(outs) > 2:
+            _weighted_identity(v, case, outs[2])
         return v
 
-    return [_probe(case, "identity", clauses, (_call(case, t, t.copy()), _call(case, t, -t)), verdict)]
+    calls = [_call(case, t, t.copy()), _call(case, t, -t)]
+    if case.sample_weight is not None or case.reduction != "none":
+        calls.append(_call(case, t, t.copy(), case.sample_weight, case.reduction))
+    return [_probe(case, "identity", clauses, calls, verdict)]
+
+
+def _weighted_identity(v: judge.Verdict, case: Case, out: Outcome) -> None:
+    """y_true against itself with the case's weights and reduction: exactly -w (none) or -sum w (/ N), within
+    the value bound, and within the range rule (CS-VAL-2: |fl(w v)| <= |w| exactly for "none")."""
+    derived = _derived(case, y_pred=case.y_true)
+    what = f"y_true against itself, weighted, {case.reduction!r}"
+    got = _got(out, v, ("CS-VAL-3",), what)
+    w = np.broadcast_to(tolerance.align_weights(case.sample_weight, _loss_shape(case.y_true.shape, case.axis)),
+                        _loss_shape(case.y_true.shape, case.axis))
+    if got is None or not np.all(np.isfinite(w)):
+        return
+    if case.reduction == "none":
+        want = -np.asarray(w, dtype=np.float64)
+    else:
+        total = -math.fsum(w.ravel().tolist())
+        want = np.asarray(total / w.size if w.size and case.reduction != "sum" else total if w.size else 0.0)
+    _within(v, ("CS-VAL-3",), got, want, tolerance.value_tolerance(derived), case.dtype, what, "identical weighted")
+    if got.shape == derived.expected.shape:
+        judge._judge_range(v, derived, got)
 
 
 def permutation(case: Case) -> list:
