@@ -55,13 +55,15 @@ def differential(case: Case, fn: str, clause: str, labels: list[str]):
         base = _judge(case, fn, outs[0])
         v = judge.Verdict(expected=base.expected, actual=base.actual, clauses=(clause,))
         if base.failures:
-            for clauses, message in base.failures:
-                v.fail(_not_an_array(case, fn, outs[0]) + clauses, f"plain call: {message}")
+            for f in base.failures:
+                v.fail(_not_an_array(case, fn, outs[0]) + f.clauses, f"plain call: {f.message}", f.check, f.signature)
         else:
             for label, out in zip(labels, outs[1:], strict=True):
                 got = _judge(case, fn, out)
                 if got.failures:
-                    v.fail(_not_an_array(case, fn, out) + (clause,), f"{label}: {got.message} (the plain call passes)")
+                    first = got.failures[0]
+                    v.fail(_not_an_array(case, fn, out) + (clause,), f"{label}: {got.message} (the plain call passes)",
+                           "contract", f"{label}: {first.check}")
                     v.actual = f"{label}: {got.actual}"
                 for name in ("max_err", "max_ulp", "tol"):
                     if getattr(got, name) is not None and (getattr(v, name) or 0) <= getattr(got, name):

@@ -56,4 +56,9 @@ def contract(case: Case) -> list[Probe]:
     return planner(case)
 
 
-PLANNERS: list[Callable[[Case], list[Probe]]] = [golden, contract]
+# The planners every case goes through: blame.golden is `golden` with the calls behind a reduced or weighted
+# result, contract the call contract, relations.plan the metamorphic relations (imported last: both build on
+# this module).
+from cosine_spec.conf import blame, relations  # noqa: E402
+
+PLANNERS: list[Callable[[Case], list[Probe]]] = [blame.golden, contract, relations.plan]

@@ -67,6 +67,7 @@ class CaseResult:
     message: str = ""
     failed_clauses: list[str] = field(default_factory=list)
     undeclared: list[str] = field(default_factory=list)
+    cause: str = ""  # "check: signature" of the first failure (conf/judge.py), what the terminal groups by
     max_err: float | None = None
     max_ulp: float | None = None
     tolerance: float | None = None

@@ -125,7 +125,7 @@ def _result(case: Case, probe: Probe, adapter: Adapter, verdict: judge.Verdict |
     r.clauses = tuple(dict.fromkeys(probe.clauses + verdict.clauses))  # e.g. CS-OUT-1, CS-VAL-2 once judged
     r.expected, r.actual, r.message = verdict.expected, verdict.actual, verdict.message
     r.max_err, r.max_ulp, r.tolerance = verdict.max_err, verdict.max_ulp, verdict.tol
-    r.failed_clauses = verdict.failed_clauses
+    r.failed_clauses, r.cause = verdict.failed_clauses, verdict.cause
     if r.failed_clauses:
         r.status, r.repro = "failed", adapter.repro(case, grad=probe.kind == "grad")
     return r

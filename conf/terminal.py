@@ -1,4 +1,4 @@
-"""Terminal rendering of a `Report`: the per-clause table, failing-case blocks, deviations, summary."""
+"""Terminal rendering of a `Report`: the per-clause table, failures grouped by cause, deviations, summary."""
 
 from __future__ import annotations
 
@@ -29,13 +29,28 @@ def clause_table(report: Report) -> list[str]:
     return lines
 
 
+def failure_groups(report: Report) -> list[tuple[tuple[str, str], list]]:
+    """Undeclared failures grouped by cause, (first undeclared clause, "check: signature"), largest first."""
+    groups: dict[tuple[str, str], list] = {}
+    for r in report.results:
+        if r.status == "failed":
+            groups.setdefault((r.undeclared[0] if r.undeclared else "?", r.cause or r.kind), []).append(r)
+    return sorted(groups.items(), key=lambda kv: -len(kv[1]))  # stable: first seen first among equals
+
+
 def failure_blocks(report: Report, limit: int = MAX_BLOCKS) -> list[str]:
-    failed = [r for r in report.results if r.status == "failed"]
+    """One block per cause (failure_groups): its size, the dtypes and ids it spans, one worked example."""
+    groups = failure_groups(report)
     lines: list[str] = []
-    for r in failed[:limit]:
+    for (clause, cause), members in groups[:limit]:
+        r = members[0]
+        dtypes = Counter(m.dtype for m in members)
+        ids = ", ".join(m.id for m in members[:4]) + (", ..." if len(members) > 4 else "")
         ulp = "n/a" if r.max_ulp is None else f"{r.max_ulp:.3g}"
         tol = "n/a" if r.tolerance is None else f"{r.tolerance:.3g}"
-        lines += [f"FAILED {r.id} [{r.dtype}]  undeclared: {', '.join(r.undeclared)}",
+        lines += [f"FAILED {clause} [{cause}]: {len(members)} result{'s' * (len(members) > 1)} "
+                  f"({', '.join(f'{d} x{n}' for d, n in dtypes.items())}): {ids}",
+                  f"  example:   {r.id} [{r.dtype}]  undeclared: {', '.join(r.undeclared)}",
                   f"  clauses:   {', '.join(r.clauses)}",
                   f"  inputs:    {r.inputs}" if r.inputs else "",
                   f"  expected:  {r.expected}",
@@ -43,8 +58,10 @@ def failure_blocks(report: Report, limit: int = MAX_BLOCKS) -> list[str]:
                   f"  error:     {ulp} ulp (worst), tolerance {tol}",
                   f"  why:       {r.message}",
                   f"  reproduce: {r.repro}", ""]
-    if len(failed) > limit:
-        lines.append(f"... and {len(failed) - limit} more failed cases (all of them are in --report-json).")
+    if len(groups) > limit:
+        rest = sum(len(m) for _, m in groups[limit:])
+        lines.append(f"... and {len(groups) - limit} more causes ({rest} failed results; all of them are in "
+                     f"--report-json).")
     return lines
 
 

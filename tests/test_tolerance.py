@@ -71,3 +71,31 @@ def test_clamp_branch_is_chosen_per_sample():
     broken = mixed_t.copy()
     broken[1] *= 1.5  # no branch gives this
     assert judge_grad(c, Outcome(value=(broken, mixed_p))).failures != []
+
+
+def _judge(c, got):
+    from cosine_spec.conf.judge import Outcome, judge_value
+
+    return judge_value(c, Outcome(value=np.asarray(got, dtype=c.expected.dtype).reshape(c.expected.shape)))
+
+
+def test_small_results_are_judged_relatively():
+    """No absolute floor (TOLERANCES.md): 10^6 too small fails, 1 - (1 - c) at c = 1e-9 fails, 1 ulp passes."""
+    from cosine_spec.conf.golden_cases import load_cases
+
+    sub = next(c for c in load_cases() if c.id == "tiny-float64-subnormal-input")
+    assert float(sub.expected[0]) == pytest.approx(-5.56268465e-303)
+    assert _judge(sub, [-5.56268465e-309]).failed_clauses[0] == "CS-VAL-5"
+    assert _judge(sub, [np.nextafter(sub.expected[0], 0)]).failures == []
+    c = case("float64", [[1.0, 0.0]], [[1e-9, 1.0]])  # no cancellation: the bound is relative to 1e-9
+    exact = float(c.expected[0])
+    assert _judge(c, [-(1 - (1 - 1e-9))]).failed_clauses == ["CS-VAL-1"]
+    assert _judge(c, [exact + 2.0**-53 * abs(exact)]).failures == []
+
+
+def test_cancellation_keeps_an_absolute_term_from_the_inputs():
+    """Near orthogonality the dot product cancels: the bound follows sum|t_i p_i|, not the tiny result."""
+    c = case("float64", [[1.0, 1.0]], [[1.0, -1.0 + 2.0**-40]])
+    tol = float(value_tolerance(c)[0])
+    v = abs(float(c.expected[0]))
+    assert 1e3 * 2.0**-53 * v < 1e-16 < tol < 1e-14  # the terms' scale (rho ~ 1), not the result's
