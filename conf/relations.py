@@ -152,8 +152,8 @@ def _weighted_identity(v: judge.Verdict, case: Case, out: Outcome) -> None:
     derived = _derived(case, y_pred=case.y_true)
     what = f"y_true against itself, weighted, {case.reduction!r}"
     got = _got(out, v, ("CS-VAL-3",), what)
-    w = np.broadcast_to(tolerance.align_weights(judge.weights_as_taken(case), _loss_shape(case.y_true.shape, case.axis)),
-                        _loss_shape(case.y_true.shape, case.axis))
+    loss_shape = _loss_shape(case.y_true.shape, case.axis)
+    w = np.broadcast_to(tolerance.align_weights(judge.weights_as_taken(case), loss_shape), loss_shape)
     if got is None or not np.all(np.isfinite(w)):
         return
     if case.reduction == "none":
