@@ -47,6 +47,14 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
                   "normalized on its own, and so are the weights (instead of CS-ERR-1, CS-SW-5)", {}),
     "error-class": ("inputs the spec rejects raise the exception class `raises` (by name) instead of the "
                     "spec's class (CS-ERR-*)", {"raises": (str, None)}),
+    "dtype-error": ("inputs not of the loss's floating dtype (integer, bool, mixed dtypes) raise the exception "
+                    "class `dtype_raises` (by name) instead of ValueError (CS-ERR-1, CS-SHAPE-1)",
+                    {"dtype_raises": (str, None)}),
+    "float-axis": ("a float axis holding an integer (1.0) is taken as that integer instead of raising "
+                   "ValueError (CS-ERR-2)", {}),
+    "weights-via-float32": ("weights given as a Python list, or wider than float32 and than the loss dtype, are "
+                            "rounded to float32 first, then to the loss dtype: two roundings instead of one, and a list value "
+                            "beyond float32's range raises ValueError (CS-SW-6, CS-API-4)", {}),
 }
 
 
@@ -131,6 +139,18 @@ class _Program:
         y_true, y_pred = (np.asarray(a) for a in (call.y_true, call.y_pred))
         w = _arg(call.sample_weight, None)
         axis, reduction = _arg(call.axis, -1), _arg(call.reduction, "sum_over_batch_size")
+        if self.m.has("float-axis") and isinstance(axis, float) and axis.is_integer():
+            axis = int(axis)
+        if self.m.has("dtype-error") and (y_true.dtype != self.np_dtype or y_pred.dtype != self.np_dtype):
+            return str(self.m.params["dtype_raises"])
+        if w is not None and self.m.has("weights-via-float32"):
+            w = np.asarray(w)
+            listed = call.layouts.get("sample_weight") == "list"
+            if listed or (w.dtype.itemsize > 4 and w.dtype != self.np_dtype):
+                w64 = w.astype(np.float64)
+                if listed and np.any(np.isfinite(w64) & (np.abs(w64) > float(np.finfo(np.float32).max))):
+                    return "ValueError"  # a list is converted to a float32 tensor first
+                w = w64.astype(np.float32)
         try:
             shapes.canonical(y_true, y_pred, w, axis=axis, reduction=reduction, dtype=self.dtype)
         except SpecError as exc:
@@ -186,7 +206,7 @@ class _Program:
         if fn == "loss":
             if reduction == "none":
                 return self.out(wv)
-            total = self.op(np.sum(wv, dtype=self.work))
+            total = self.total(wv)
             return self.out(total / n if n else np.zeros((), self.work))
         if wv.shape != v.shape or t.shape != p.shape:
             raise _Unknown  # gradients through broadcast shapes: not modelled
@@ -196,6 +216,16 @@ class _Program:
         gt = self.backward(t, rt, ft, g_tn)
         gp = self.backward(p, rp, fp, g_pn)
         return self.out(np.moveaxis(gt, -1, axis)), self.out(np.moveaxis(gp, -1, axis))
+
+    def total(self, wv: np.ndarray) -> np.ndarray:
+        """The reduction's sum. Under dtype arithmetic it is accumulated in the dtype, one rounding per
+        addition in order (numpy would accumulate float16 in float32), so it overflows where such a sum does."""
+        if not self.m.has("dtype-arithmetic"):
+            return self.op(np.sum(wv, dtype=self.work))
+        acc = self.op(np.zeros((), self.work))
+        for x in wv.ravel():
+            acc = self.op(acc + x)
+        return acc
 
     def backward(self, x, r, flows, g_n):
         """The gradient with respect to x of n(x) = x * r(S_x), given the gradient g_n of n(x)."""
@@ -255,6 +285,8 @@ def _matches(model: Model, case: Case, call: Call, got, pred, factor: float) -> 
 def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
     """`case` with the call's arguments (a derived check calls the target on other inputs than the case's)."""
     axis = _arg(call.axis, -1)
+    if model.has("float-axis") and isinstance(axis, float) and axis.is_integer():
+        axis = int(axis)
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
         raise _Unknown
     dt = shapes.np_dtype(case.dtype)
