@@ -19,8 +19,9 @@ import time
 def timed(target: str, tier: str, in_process: bool) -> tuple[float, int]:
     argv = [sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", tier]
     t0 = time.perf_counter()
-    proc = subprocess.run(argv + (["--in-process"] if in_process else []), capture_output=True,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        argv + (["--in-process"] if in_process else []), capture_output=True, stdin=subprocess.DEVNULL
+    )
     return time.perf_counter() - t0, proc.returncode
 
 
@@ -39,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, code = timed(target, args.tier, in_process)
                 best[in_process] = min(best[in_process], seconds)
                 codes[in_process] = code
-        print(f"{target:<12} {best[True]:>13.2f} {best[False]:>10.2f} {best[False] / best[True]:>7.2f}  "
-              f"({codes[True]}, {codes[False]})")
+        print(
+            f"{target:<12} {best[True]:>13.2f} {best[False]:>10.2f} {best[False] / best[True]:>7.2f}  "
+            f"({codes[True]}, {codes[False]})"
+        )
     return 0
 
 

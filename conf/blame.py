@@ -33,8 +33,12 @@ STAGE_CHECKS = ("value", "nan", "range", "error")  # the failures of a result th
 
 
 def _decomposable(case: Case) -> bool:
-    return (case.error is None and case.expected is not None and case.reduction in ("none", *REDUCTION_CLAUSE)
-            and (case.reduction != "none" or case.sample_weight is not None))
+    return (
+        case.error is None
+        and case.expected is not None
+        and case.reduction in ("none", *REDUCTION_CLAUSE)
+        and (case.reduction != "none" or case.sample_weight is not None)
+    )
 
 
 def _examples(case: Case) -> tuple[str, ...]:
@@ -43,8 +47,9 @@ def _examples(case: Case) -> tuple[str, ...]:
 
 def per_sample_clauses(case: Case) -> tuple[str, ...]:
     """The case's clauses about per-sample values: without reduction, weight and own-check clauses."""
-    out = tuple(c for c in case.clauses if not c.startswith(("CS-RED-", "CS-EX-", *WEIGHT_CLAUSES))
-                and c not in judge.OWN_CHECK)
+    out = tuple(
+        c for c in case.clauses if not c.startswith(("CS-RED-", "CS-EX-", *WEIGHT_CLAUSES)) and c not in judge.OWN_CHECK
+    )
     return judge.ordered(out or ("CS-VAL-1",))
 
 
@@ -67,8 +72,9 @@ def golden(case: Case) -> list:
         calls.append(dataclasses.replace(calls[0], reduction="none", sample_weight=None, expect_size=m))
         if case.reduction != "none":
             calls.append(dataclasses.replace(calls[0], reduction="none", expect_size=m))
-    out[0] = Probe(out[0].id, out[0].kind, out[0].clauses, tuple(calls), lambda outs: judge_behind(case, outs),
-                   out[0].needs_grad)
+    out[0] = Probe(
+        out[0].id, out[0].kind, out[0].clauses, tuple(calls), lambda outs: judge_behind(case, outs), out[0].needs_grad
+    )
     return out
 
 
@@ -86,14 +92,21 @@ def _stage(case: Case, out: Outcome, weights, clauses: tuple[str, ...], label: s
         kw = dict(axis=case.axis, reduction="none")
         res = oracle.evaluate(case.y_true, case.y_pred, weights, dtype=case.dtype, **kw)
         wide = None if weights is None else np.asarray(weights, np.float64)
-        exact = oracle.evaluate(case.y_true.astype(np.float64), case.y_pred.astype(np.float64), wide,
-                                dtype="float64", **kw)
+        exact = oracle.evaluate(
+            case.y_true.astype(np.float64), case.y_pred.astype(np.float64), wide, dtype="float64", **kw
+        )
     except (oracle.SpecError, oracle.OracleError):
         return None
     derived = dataclasses.replace(
-        case, id=f"{case.id} ({label})", clauses=clauses, reduction="none", sample_weight=weights,
-        expected=res.as_array(), exact=np.array(exact.values, dtype=np.float64).reshape(exact.shape),
-        gradients=None)
+        case,
+        id=f"{case.id} ({label})",
+        clauses=clauses,
+        reduction="none",
+        sample_weight=weights,
+        expected=res.as_array(),
+        exact=np.array(exact.values, dtype=np.float64).reshape(exact.shape),
+        gradients=None,
+    )
     return judge.judge_value(derived, out)
 
 
@@ -109,8 +122,9 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
         return _blamed(v, per_sample_clauses(case) + _examples(case), "", first.check, first.signature)
     stages = [(outs[1], None, per_sample_clauses(case), "its per-sample values (reduction 'none', no weights)")]
     if case.sample_weight is not None and case.reduction != "none":
-        stages.append((outs[2], case.sample_weight, weight_clauses(case),
-                       "its weighted per-sample values (reduction 'none')"))
+        stages.append(
+            (outs[2], case.sample_weight, weight_clauses(case), "its weighted per-sample values (reduction 'none')")
+        )
     for i, (out, weights, clauses, label) in enumerate(stages):
         sv = _stage(case, out, weights, clauses, label)
         if sv is None:
@@ -123,16 +137,26 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
         # Behind a weighted result whose unweighted values are right, any failure is the weights' (a range
         # failure included: the range bound presumes the spec's alignment of the weights).
         blamed = tuple(c for f in sv.failures for c in f.clauses) if i == 0 else clauses
-        return _blamed(v, judge.ordered(blamed) + _examples(case),
-                       f"; behind it, {label} are wrong: {sv.message}", cause.check, cause.signature)
+        return _blamed(
+            v,
+            judge.ordered(blamed) + _examples(case),
+            f"; behind it, {label} are wrong: {sv.message}",
+            cause.check,
+            cause.signature,
+        )
     if case.sample_weight is not None and case.reduction == "none":
         blame_if_right, what = weight_clauses(case), "the weighting"
     else:
         nan2 = ("CS-NAN-2",) if first.check == "nan" and "CS-NAN-2" in case.clauses else ()
         blame_if_right, what = (REDUCTION_CLAUSE[case.reduction],) + nan2, f"the reduction {case.reduction!r}"
     behind = "its per-sample values" + (" and weighted values" if len(stages) > 1 else "")
-    return _blamed(v, judge.ordered(blame_if_right) + _examples(case), f"; {behind} are right, so {what} is wrong",
-                   first.check, first.signature)
+    return _blamed(
+        v,
+        judge.ordered(blame_if_right) + _examples(case),
+        f"; {behind} are right, so {what} is wrong",
+        first.check,
+        first.signature,
+    )
 
 
 def _blamed(v: judge.Verdict, clauses: tuple[str, ...], why: str, check: str, signature: str) -> judge.Verdict:

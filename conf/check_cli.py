@@ -32,8 +32,9 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"got {text!r}; give a finite number of seconds >= 0 (0 disables the "
-                                         f"per-call timeout), e.g. --timeout 60")
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}; give a finite number of seconds >= 0 (0 disables the per-call timeout), e.g. --timeout 60"
+        )
     return value
 
 
@@ -48,53 +49,112 @@ def _count(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cosine-spec check", description="Hold an implementation of the cosine "
-                                "similarity loss against the spec's golden cases.", epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="cosine-spec check",
+        description="Hold an implementation of the cosine similarity loss against the spec's golden cases.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("target", help="reference, tf-keras or MODULE:ATTR")
-    p.add_argument("--tier", choices=TIERS, default="full",
-                   help="full: every golden case (default); fast: a deterministic slice covering every clause "
-                        "in every dtype with a few cases per family")
+    p.add_argument(
+        "--tier",
+        choices=TIERS,
+        default="full",
+        help="full: every golden case (default); fast: a deterministic slice covering every clause "
+        "in every dtype with a few cases per family",
+    )
     p.add_argument("--dtypes", help="comma-separated subset of float16,bfloat16,float32,float64")
     p.add_argument("--clauses", help="comma-separated clause IDs, e.g. CS-VAL-1,CS-SW-2")
     p.add_argument("--cases", metavar="GLOB", help="only cases whose id matches this fnmatch glob")
-    p.add_argument("--expectations", metavar="PATH", help="declared deviations (TOML); default: the built-in "
-                   "target's own file; 'none' for none")
+    p.add_argument(
+        "--expectations",
+        metavar="PATH",
+        help="declared deviations (TOML); default: the built-in target's own file; 'none' for none",
+    )
     p.add_argument("--golden", metavar="DIR", help="golden data directory (default: the installed spec's)")
     p.add_argument("--report-json", metavar="PATH", help="write the full report as JSON")
     p.add_argument("--junit-xml", metavar="PATH", help="write JUnit XML, one testcase per case")
-    p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
-                   help="per-call timeout for the target (default 60; 0 disables)")
-    p.add_argument("--deadline", type=_seconds, default=DEADLINE, metavar="SECONDS",
-                   help=f"overall deadline of the run (default {DEADLINE:g}; 0 disables); what it leaves is "
-                        f"reported not run")
-    p.add_argument("-x", "--exitfirst", dest="maxfail", action="store_const", const=1,
-                   help="stop at the first failed result (same as --maxfail 1)")
-    p.add_argument("--maxfail", type=_count, metavar="N", help="stop after N failed results; the rest is "
-                   "reported not run")
-    p.add_argument("--in-process", action="store_true", help="run a Python target inside the harness's "
-                   "process (debugging only: it can then crash, hang or forge the run)")
-    p.add_argument("--abandon-after", type=_count, default=Limits.abandon_after, metavar="K",
-                   help=f"abandon the target after K consecutive timeouts or crashes (default "
-                        f"{Limits.abandon_after}); the rest is reported not run")
-    p.add_argument("--memory-limit", type=_count, default=Limits.memory_mb, metavar="MIB",
-                   help=f"address-space limit of the worker process in MiB (default {Limits.memory_mb}; "
-                        f"0: none; TensorFlow reserves several GiB)")
-    p.add_argument("--output-limit", type=_count, default=Limits.output_mb, metavar="MIB",
-                   help=f"output (stderr) a worker may write in MiB (default {Limits.output_mb})")
-    p.add_argument("--startup-timeout", type=_seconds, default=Limits.startup_timeout, metavar="SECONDS",
-                   help=f"time a worker has to load the target and say hello (default "
-                        f"{Limits.startup_timeout:g})")
-    p.add_argument("--max-failures-shown", type=_count, default=20, metavar="N",
-                   help="failing-case blocks printed (default 20)")
-    p.add_argument("--require", metavar="all|CLAUSES",
-                   help="clauses that must be tested: 'all' (every normative clause) or comma-separated IDs; "
-                        "a required clause not tested makes the run not conformant (exit 1)")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="per-call timeout for the target (default 60; 0 disables)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=DEADLINE,
+        metavar="SECONDS",
+        help=f"overall deadline of the run (default {DEADLINE:g}; 0 disables); what it leaves is reported not run",
+    )
+    p.add_argument(
+        "-x",
+        "--exitfirst",
+        dest="maxfail",
+        action="store_const",
+        const=1,
+        help="stop at the first failed result (same as --maxfail 1)",
+    )
+    p.add_argument(
+        "--maxfail", type=_count, metavar="N", help="stop after N failed results; the rest is reported not run"
+    )
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run a Python target inside the harness's "
+        "process (debugging only: it can then crash, hang or forge the run)",
+    )
+    p.add_argument(
+        "--abandon-after",
+        type=_count,
+        default=Limits.abandon_after,
+        metavar="K",
+        help=f"abandon the target after K consecutive timeouts or crashes (default "
+        f"{Limits.abandon_after}); the rest is reported not run",
+    )
+    p.add_argument(
+        "--memory-limit",
+        type=_count,
+        default=Limits.memory_mb,
+        metavar="MIB",
+        help=f"address-space limit of the worker process in MiB (default {Limits.memory_mb}; "
+        f"0: none; TensorFlow reserves several GiB)",
+    )
+    p.add_argument(
+        "--output-limit",
+        type=_count,
+        default=Limits.output_mb,
+        metavar="MIB",
+        help=f"output (stderr) a worker may write in MiB (default {Limits.output_mb})",
+    )
+    p.add_argument(
+        "--startup-timeout",
+        type=_seconds,
+        default=Limits.startup_timeout,
+        metavar="SECONDS",
+        help=f"time a worker has to load the target and say hello (default {Limits.startup_timeout:g})",
+    )
+    p.add_argument(
+        "--max-failures-shown", type=_count, default=20, metavar="N", help="failing-case blocks printed (default 20)"
+    )
+    p.add_argument(
+        "--require",
+        metavar="all|CLAUSES",
+        help="clauses that must be tested: 'all' (every normative clause) or comma-separated IDs; "
+        "a required clause not tested makes the run not conformant (exit 1)",
+    )
     strict = p.add_mutually_exclusive_group()
-    strict.add_argument("--strict", dest="strict", action="store_true", default=None,
-                        help="a declared deviation that passes makes the run not conformant")
-    strict.add_argument("--no-strict", dest="strict", action="store_false",
-                        help="report unexpected passes without failing the run")
+    strict.add_argument(
+        "--strict",
+        dest="strict",
+        action="store_true",
+        default=None,
+        help="a declared deviation that passes makes the run not conformant",
+    )
+    strict.add_argument(
+        "--no-strict", dest="strict", action="store_false", help="report unexpected passes without failing the run"
+    )
     return p
 
 
@@ -140,8 +200,10 @@ def cli_main(argv: list[str]) -> int:
         raise
     except BaseException as exc:  # noqa: BLE001 - a bug of the harness must never read as a verdict (0 or 1)
         detail = "".join(traceback.format_exception(exc))
-        return _error(f"internal error of the harness (not a verdict on the target): {type(exc).__name__}: "
-                      f"{exc_text(exc)}. Please report it with the traceback below.\n{detail}")
+        return _error(
+            f"internal error of the harness (not a verdict on the target): {type(exc).__name__}: "
+            f"{exc_text(exc)}. Please report it with the traceback below.\n{detail}"
+        )
 
 
 def _absolute(path: str | None) -> str | None:
@@ -152,17 +214,34 @@ def _absolute(path: str | None) -> str | None:
 def _check(args: argparse.Namespace) -> int:
     for name in ("report_json", "junit_xml", "golden"):
         setattr(args, name, _absolute(getattr(args, name)))
-    expectations = "default" if args.expectations is None else (
-        None if args.expectations.lower() == "none" else _absolute(args.expectations))
-    limits = Limits(memory_mb=args.memory_limit or None, output_mb=args.output_limit or Limits.output_mb,
-                    startup_timeout=args.startup_timeout or Limits.startup_timeout,
-                    abandon_after=args.abandon_after or Limits.abandon_after)
+    expectations = (
+        "default"
+        if args.expectations is None
+        else (None if args.expectations.lower() == "none" else _absolute(args.expectations))
+    )
+    limits = Limits(
+        memory_mb=args.memory_limit or None,
+        output_mb=args.output_limit or Limits.output_mb,
+        startup_timeout=args.startup_timeout or Limits.startup_timeout,
+        abandon_after=args.abandon_after or Limits.abandon_after,
+    )
     try:
-        report = run(args.target, tier=args.tier, dtypes=_split(args.dtypes), clauses=_split(args.clauses),
-                     cases=args.cases, expectations=expectations, golden=args.golden, timeout=args.timeout,
-                     strict=args.strict, require=_require(args.require),
-                     mode="in-process" if args.in_process else "worker",
-                     deadline=args.deadline or None, maxfail=args.maxfail, limits=limits)
+        report = run(
+            args.target,
+            tier=args.tier,
+            dtypes=_split(args.dtypes),
+            clauses=_split(args.clauses),
+            cases=args.cases,
+            expectations=expectations,
+            golden=args.golden,
+            timeout=args.timeout,
+            strict=args.strict,
+            require=_require(args.require),
+            mode="in-process" if args.in_process else "worker",
+            deadline=args.deadline or None,
+            maxfail=args.maxfail,
+            limits=limits,
+        )
     except HarnessError as exc:
         return _error(safe_str(exc))
     for path, write in ((args.report_json, report.write_json), (args.junit_xml, report.write_junit)):

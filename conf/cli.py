@@ -31,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         from cosine_spec.conf.check_cli import cli_main as check_main
 
         return check_main(rest)
-    print(f"cosine-spec: unknown command {command!r}; the commands are check, golden, bench.\n\n{USAGE}",
-          file=sys.stderr)
+    print(
+        f"cosine-spec: unknown command {command!r}; the commands are check, golden, bench.\n\n{USAGE}", file=sys.stderr
+    )
     return 2
 
 

@@ -38,8 +38,11 @@ def _judge(case: Case, fn: str, out: Outcome) -> judge.Verdict:
 def _modified(v: judge.Verdict, labels: list[str], outs: list[Outcome]) -> None:
     for label, out in zip(labels, outs, strict=True):
         if out.modified:
-            v.fail((API_ARGS,), f"{label}: the target changed {', '.join(out.modified)} in place; the loss "
-                                f"must leave its arguments unmodified")
+            v.fail(
+                (API_ARGS,),
+                f"{label}: the target changed {', '.join(out.modified)} in place; the loss "
+                f"must leave its arguments unmodified",
+            )
 
 
 def _not_an_array(case: Case, fn: str, out: Outcome) -> tuple[str, ...]:
@@ -62,8 +65,12 @@ def differential(case: Case, fn: str, clause: str, labels: list[str]):
                 got = _judge(case, fn, out)
                 if got.failures:
                     first = got.failures[0]
-                    v.fail(_not_an_array(case, fn, out) + (clause,), f"{label}: {got.message} (the plain call passes)",
-                           "contract", f"{label}: {first.check}")
+                    v.fail(
+                        _not_an_array(case, fn, out) + (clause,),
+                        f"{label}: {got.message} (the plain call passes)",
+                        "contract",
+                        f"{label}: {first.check}",
+                    )
                     v.actual = f"{label}: {got.actual}"
                 for name in ("max_err", "max_ulp", "tol"):
                     if getattr(got, name) is not None and (getattr(v, name) or 0) <= getattr(got, name):
@@ -76,9 +83,16 @@ def differential(case: Case, fn: str, clause: str, labels: list[str]):
 
 def _is_default_case(case: Case) -> bool:
     nd = case.y_true.ndim
-    return (case.error is None and case.reduction in DEFAULT_REDUCTIONS and nd >= 1 and case.axis % nd == nd - 1
-            and (case.family == "seed" or (case.family == "weights"
-                                           and (case.sample_weight is None or case.sample_weight.ndim == 1))))
+    return (
+        case.error is None
+        and case.reduction in DEFAULT_REDUCTIONS
+        and nd >= 1
+        and case.axis % nd == nd - 1
+        and (
+            case.family == "seed"
+            or (case.family == "weights" and (case.sample_weight is None or case.sample_weight.ndim == 1))
+        )
+    )
 
 
 def _is_layout_case(case: Case) -> bool:
@@ -102,11 +116,16 @@ def defaults(case: Case) -> list[Probe]:
         if fn == "grad" and not case.gradients:
             continue
         variant = plain_call(case, fn, **omit)
-        probes.append(Probe(f"{case.id}/defaults{suffix}", "grad" if fn == "grad" else "contract",
-                            clauses + ((OUT_0D,) if fn == "loss" and case.expected.ndim == 0 else ()),
-                            (plain_call(case, fn), variant),
-                            differential(case, fn, API_DEFAULTS, [f"called with {variant.describe()}"]),
-                            needs_grad=fn == "grad"))
+        probes.append(
+            Probe(
+                f"{case.id}/defaults{suffix}",
+                "grad" if fn == "grad" else "contract",
+                clauses + ((OUT_0D,) if fn == "loss" and case.expected.ndim == 0 else ()),
+                (plain_call(case, fn), variant),
+                differential(case, fn, API_DEFAULTS, [f"called with {variant.describe()}"]),
+                needs_grad=fn == "grad",
+            )
+        )
     return probes
 
 
@@ -116,13 +135,21 @@ def layouts(case: Case) -> list[Probe]:
     for fn, suffix, names in (("loss", "", VALUE_LAYOUTS), ("grad", "/grad", GRAD_LAYOUTS)):
         if fn == "grad" and not case.gradients:
             continue
-        variants = [plain_call(case, fn, layouts=dict.fromkeys(("y_true", "y_pred", "sample_weight"), n))
-                    for n in names]
+        variants = [
+            plain_call(case, fn, layouts=dict.fromkeys(("y_true", "y_pred", "sample_weight"), n)) for n in names
+        ]
         variants.append(plain_call(case, fn, layouts={"sample_weight": "list"}))
         labels = [f"arguments as {v.describe()}" for v in variants]
-        probes.append(Probe(f"{case.id}/layouts{suffix}", "grad" if fn == "grad" else "contract", (API_ARGS,),
-                            (plain_call(case, fn), *variants), differential(case, fn, API_ARGS, labels),
-                            needs_grad=fn == "grad"))
+        probes.append(
+            Probe(
+                f"{case.id}/layouts{suffix}",
+                "grad" if fn == "grad" else "contract",
+                (API_ARGS,),
+                (plain_call(case, fn), *variants),
+                differential(case, fn, API_ARGS, labels),
+                needs_grad=fn == "grad",
+            )
+        )
     return probes
 
 
@@ -151,12 +178,20 @@ def _error_variants(case: Case) -> list[tuple[str, tuple[str, ...], str, dict]]:
     other = np.dtype(OTHER_FLOAT[case.dtype])
     shape_clauses = ("CS-ERR-1", "CS-SHAPE-1")
     return [
-        ("int-inputs", shape_clauses, "int64 y_true and y_pred", dict(y_true=t.astype(np.int64),
-                                                                      y_pred=p.astype(np.int64))),
+        (
+            "int-inputs",
+            shape_clauses,
+            "int64 y_true and y_pred",
+            dict(y_true=t.astype(np.int64), y_pred=p.astype(np.int64)),
+        ),
         ("bool-inputs", shape_clauses, "bool y_true and y_pred", dict(y_true=t != 0, y_pred=p != 0)),
         ("int-y-true", shape_clauses, f"int64 y_true, {case.dtype} y_pred", dict(y_true=t.astype(np.int64))),
-        ("mixed-dtypes", shape_clauses, f"{case.dtype} y_true, {other.name} y_pred",
-         dict(y_pred=p.astype(np.float64).astype(other))),
+        (
+            "mixed-dtypes",
+            shape_clauses,
+            f"{case.dtype} y_true, {other.name} y_pred",
+            dict(y_pred=p.astype(np.float64).astype(other)),
+        ),
         ("broadcastable-pred", shape_clauses, f"y_true {t.shape} against y_pred {p[:1].shape}", dict(y_pred=p[:1])),
         ("broadcastable-true", shape_clauses, f"y_true {t[:1].shape} against y_pred {p.shape}", dict(y_true=t[:1])),
         ("axis-float", ("CS-ERR-2",), f"axis={float(case.axis % t.ndim)!r}", dict(axis=float(case.axis % t.ndim))),
@@ -166,8 +201,16 @@ def _error_variants(case: Case) -> list[tuple[str, tuple[str, ...], str, dict]]:
 
 def errors(case: Case) -> list[Probe]:
     """Inputs the spec rejects with ValueError, derived from a valid case of two or more samples."""
-    return [Probe(f"{case.id}/error-{suffix}", "contract", clauses, (plain_call(case, **changes),),
-                  _raises_value_error(clauses, what)) for suffix, clauses, what, changes in _error_variants(case)]
+    return [
+        Probe(
+            f"{case.id}/error-{suffix}",
+            "contract",
+            clauses,
+            (plain_call(case, **changes),),
+            _raises_value_error(clauses, what),
+        )
+        for suffix, clauses, what, changes in _error_variants(case)
+    ]
 
 
 def contract(case: Case) -> list[Probe]:
@@ -180,4 +223,3 @@ def contract(case: Case) -> list[Probe]:
     if case.family == "seed" and case.id.startswith("seed-defaults"):
         probes += errors(case)
     return probes
-

@@ -62,9 +62,15 @@ class Deviation:
         return f"{self.name} (model {' + '.join(self.changes)}{params}; {scope})"
 
     def as_json(self) -> dict:
-        return {"name": self.name, "model": self.changes, "params": dict(self.model.params),
-                "cases": list(self.cases), "dtypes": None if self.dtypes is None else list(self.dtypes),
-                "reason": self.reason, "upstream": self.upstream}
+        return {
+            "name": self.name,
+            "model": self.changes,
+            "params": dict(self.model.params),
+            "cases": list(self.cases),
+            "dtypes": None if self.dtypes is None else list(self.dtypes),
+            "reason": self.reason,
+            "upstream": self.upstream,
+        }
 
 
 def builtin_expectations(target: str) -> Path | None:
@@ -76,8 +82,9 @@ def builtin_expectations(target: str) -> Path | None:
 def _strings(value, where: str, key: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(g, str) and g.strip() for g in items):
-        raise ExpectationsError(f"{where}: `{key}` must be a non-empty string or a non-empty list of them; "
-                                f"got {value!r}")
+        raise ExpectationsError(
+            f"{where}: `{key}` must be a non-empty string or a non-empty list of them; got {value!r}"
+        )
     return tuple(g.strip() for g in items)
 
 
@@ -85,28 +92,32 @@ def _model(entry: dict, where: str) -> Model:
     changes = _strings(entry.get("model"), where, "model")
     unknown = sorted(set(changes) - set(CHANGES))
     if unknown:
-        raise ExpectationsError(f"{where}: unknown model change(s) {unknown}; the changes are "
-                                f"{', '.join(CHANGES)} (see {DOCS})")
+        raise ExpectationsError(
+            f"{where}: unknown model change(s) {unknown}; the changes are {', '.join(CHANGES)} (see {DOCS})"
+        )
     params = entry.get("params", {})
     if not isinstance(params, dict):
-        raise ExpectationsError(f"{where}: `params` must be a table, e.g. params = {{ raises = \"TypeError\" }}; "
-                                f"got {params!r}")
+        raise ExpectationsError(
+            f'{where}: `params` must be a table, e.g. params = {{ raises = "TypeError" }}; got {params!r}'
+        )
     allowed = {k: (c, typ) for c in changes for k, (typ, _) in CHANGES[c][1].items()}
     for key, value in params.items():
         if key not in allowed:
-            raise ExpectationsError(f"{where}: parameter `{key}` belongs to none of the changes {list(changes)}; "
-                                    f"their parameters are {sorted(allowed) or 'none'}")
+            raise ExpectationsError(
+                f"{where}: parameter `{key}` belongs to none of the changes {list(changes)}; "
+                f"their parameters are {sorted(allowed) or 'none'}"
+            )
         change, typ = allowed[key]
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value = params[key] = float(value)
         if not isinstance(value, typ) or isinstance(value, bool) or (typ is str and not value.strip()):
-            raise ExpectationsError(f"{where}: parameter `{key}` of {change} must be a {typ.__name__}; "
-                                    f"got {value!r}")
+            raise ExpectationsError(f"{where}: parameter `{key}` of {change} must be a {typ.__name__}; got {value!r}")
     for change in changes:
         for key, (_, default) in CHANGES[change][1].items():
             if default is None and key not in params:
-                raise ExpectationsError(f"{where}: change {change} needs the parameter `{key}` "
-                                        f"(params = {{ {key} = ... }})")
+                raise ExpectationsError(
+                    f"{where}: change {change} needs the parameter `{key}` (params = {{ {key} = ... }})"
+                )
     return Model(frozenset(changes), dict(params))
 
 
@@ -137,23 +148,36 @@ def _entry(entry: dict, where: str, case_ids: list[str] | None) -> Deviation:
         raise ExpectationsError(f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_KEYS)}{old}")
     for key in ("name", "reason", "upstream"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise ExpectationsError(f"{where}: `{key}` must be a non-empty string (for upstream, a link "
-                                    f"or 'none known'); got {entry.get(key)!r}")
+            raise ExpectationsError(
+                f"{where}: `{key}` must be a non-empty string (for upstream, a link "
+                f"or 'none known'); got {entry.get(key)!r}"
+            )
     if not _NAME.fullmatch(entry["name"]):
-        raise ExpectationsError(f"{where}: `name` must be lower-case letters and digits joined by '-', e.g. "
-                                f"\"no-clip\"; got {entry['name']!r}")
+        raise ExpectationsError(
+            f"{where}: `name` must be lower-case letters and digits joined by '-', e.g. "
+            f'"no-clip"; got {entry["name"]!r}'
+        )
     if "cases" not in entry:
         raise ExpectationsError(f"{where}: give `cases`, the globs over result ids its model is asked to explain")
     cases = _strings(entry["cases"], where, "cases")
     if _everything(cases, case_ids):
-        raise ExpectationsError(f"{where}: `cases` {list(cases)} matches every case, which says nothing about "
-                                f"where the deviation shows; scope it to the families it concerns (e.g. 'zero-*')")
+        raise ExpectationsError(
+            f"{where}: `cases` {list(cases)} matches every case, which says nothing about "
+            f"where the deviation shows; scope it to the families it concerns (e.g. 'zero-*')"
+        )
     dtypes = entry.get("dtypes")
     if dtypes is not None and (not isinstance(dtypes, list) or not dtypes or set(dtypes) - set(DTYPES)):
-        raise ExpectationsError(f"{where}: `dtypes` must be a non-empty list of {sorted(DTYPES)} (omit it for "
-                                f"every dtype); got {dtypes!r}")
-    return Deviation(name=entry["name"], model=_model(entry, where), cases=cases, reason=entry["reason"].strip(),
-                     upstream=entry["upstream"].strip(), dtypes=tuple(dtypes) if dtypes else None)
+        raise ExpectationsError(
+            f"{where}: `dtypes` must be a non-empty list of {sorted(DTYPES)} (omit it for every dtype); got {dtypes!r}"
+        )
+    return Deviation(
+        name=entry["name"],
+        model=_model(entry, where),
+        cases=cases,
+        reason=entry["reason"].strip(),
+        upstream=entry["upstream"].strip(),
+        dtypes=tuple(dtypes) if dtypes else None,
+    )
 
 
 def load_expectations(path: Path | str | None, case_ids: list[str] | None = None) -> list[Deviation]:
@@ -168,12 +192,15 @@ def load_expectations(path: Path | str | None, case_ids: list[str] | None = None
         raise ExpectationsError(f"cannot read expectations file {path}: {exc}") from exc
     unknown = set(raw) - {"deviation", "format"}
     if unknown:
-        raise ExpectationsError(f"{path}: unknown top-level keys {sorted(unknown)}; only `format = {FORMAT}` and "
-                                f"[[deviation]] tables")
+        raise ExpectationsError(
+            f"{path}: unknown top-level keys {sorted(unknown)}; only `format = {FORMAT}` and [[deviation]] tables"
+        )
     if raw.get("format") != FORMAT:
-        raise ExpectationsError(f"{path}: `format = {FORMAT}` is required at the top (got {raw.get('format')!r}). "
-                                f"Format 1 declared globs that excused any failure; format {FORMAT} declares what "
-                                f"the target does instead, as a model: see {DOCS}")
+        raise ExpectationsError(
+            f"{path}: `format = {FORMAT}` is required at the top (got {raw.get('format')!r}). "
+            f"Format 1 declared globs that excused any failure; format {FORMAT} declares what "
+            f"the target does instead, as a model: see {DOCS}"
+        )
     entries = raw.get("deviation", [])
     if not isinstance(entries, list):
         raise ExpectationsError(f"{path}: `deviation` must be an array of tables ([[deviation]]); got {entries!r}")

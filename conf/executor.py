@@ -108,12 +108,20 @@ class Worker:
 
     def _spawn(self) -> None:
         try:
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, start_new_session=True, bufsize=0,
-                                         preexec_fn=self._preexec)
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                bufsize=0,
+                preexec_fn=self._preexec,
+            )
         except OSError as exc:
-            raise TargetError(f"cannot start target {self.target!r} (command {self.argv[0]!r}): {exc}; "
-                              f"check that the program exists and is executable") from exc
+            raise TargetError(
+                f"cannot start target {self.target!r} (command {self.argv[0]!r}): {exc}; "
+                f"check that the program exists and is executable"
+            ) from exc
         self._buf = bytearray()
         self._drain = _Drain(self.proc.stderr.fileno(), self.limits.output_mb * MIB, self._kill_group)
         self._drain.start()
@@ -183,9 +191,11 @@ class Worker:
                 return msg
         how = self._end(kill=problem != "eof")
         tail = self._drain.tail()
-        raise TargetError(f"target {self.target!r} did not start: {self._why(problem, how)}"
-                          + (f"; its last stderr lines: {tail}" if tail else "")
-                          + f". Run the command by hand to see why: {' '.join(self.argv)}")
+        raise TargetError(
+            f"target {self.target!r} did not start: {self._why(problem, how)}"
+            + (f"; its last stderr lines: {tail}" if tail else "")
+            + f". Run the command by hand to see why: {' '.join(self.argv)}"
+        )
 
     def _why(self, problem: str, how: str) -> str:
         if problem == "timeout":
@@ -252,13 +262,17 @@ class Worker:
         if problem == "timeout" and not flooded:
             return Outcome(timed_out=elapsed)
         if flooded:
-            return Outcome(invalid=f"the target wrote more than {self.limits.output_mb} MiB of output "
-                                   f"(--output-limit); its worker was ended")
+            return Outcome(
+                invalid=f"the target wrote more than {self.limits.output_mb} MiB of output "
+                f"(--output-limit); its worker was ended"
+            )
         if problem == "eof":
             tail, left = self._drain.tail(), len(self._buf)
-            return Outcome(crashed=f"the worker {how} during the call"
-                           + (f", leaving an unfinished reply line of {left} bytes" if left else "")
-                           + (f"; its last stderr: {tail}" if tail else ""))
+            return Outcome(
+                crashed=f"the worker {how} during the call"
+                + (f", leaving an unfinished reply line of {left} bytes" if left else "")
+                + (f"; its last stderr: {tail}" if tail else "")
+            )
         return Outcome(invalid=problem)
 
     # --- the executor interface -----------------------------------------------------------------------

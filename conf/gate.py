@@ -30,8 +30,10 @@ class Gate:
                 self.reason = f"not run: the overall deadline of {self.seconds:g} s was reached (--deadline)"
             elif getattr(self.executor, "unresponsive", False):
                 k = self.executor.limits.abandon_after
-                self.reason = (f"not run: target unresponsive ({k} consecutive timeouts, crashes or broken "
-                               f"replies; see the failed results before this one)")
+                self.reason = (
+                    f"not run: target unresponsive ({k} consecutive timeouts, crashes or broken "
+                    f"replies; see the failed results before this one)"
+                )
             elif self.maxfail is not None and self.failures >= self.maxfail:
                 self.reason = f"not run: the run stopped after {self.failures} failed result(s) (--maxfail)"
         return self.reason
@@ -40,12 +42,20 @@ class Gate:
         """Count `r` when it failed and no declared deviation's model explains it (as `runner._apply` judges)."""
         if r.failed_clauses:
             ev = r.evidence
-            if not any(d.covers(r.id, r.dtype) and ev is not None and models.explains(d.model, ev.case, ev.calls,
-                                                                                      ev.outcomes)
-                       for d in self.devs):
+            if not any(
+                d.covers(r.id, r.dtype) and ev is not None and models.explains(d.model, ev.case, ev.calls, ev.outcomes)
+                for d in self.devs
+            ):
                 self.failures += 1
         return r
 
     def not_run(self, rid: str, kind: str, family: str, clauses, dtype: str) -> CaseResult:
-        return CaseResult(id=rid, kind=kind, family=family, clauses=tuple(clauses), dtype=dtype,
-                          status="not_run", message=self.reason or "not run")
+        return CaseResult(
+            id=rid,
+            kind=kind,
+            family=family,
+            clauses=tuple(clauses),
+            dtype=dtype,
+            status="not_run",
+            message=self.reason or "not run",
+        )

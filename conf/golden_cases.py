@@ -60,12 +60,12 @@ def _where(raw: object) -> str:
 def _tensor(obj: object, dtype: str, what: str) -> np.ndarray:
     """A TENSOR (FORMAT.md) as an array of its own dtype (format 2: `dtype` key) or the case's dtype."""
     if not isinstance(obj, dict) or not isinstance(obj.get("data"), list) or not isinstance(obj.get("shape"), list):
-        raise GoldenDataError(f"{what} is not a TENSOR {{\"shape\": [..], \"data\": [..]}}: got {str(obj)[:80]}")
+        raise GoldenDataError(f'{what} is not a TENSOR {{"shape": [..], "data": [..]}}: got {str(obj)[:80]}')
     shape = obj["shape"]
     if not all(type(n) is int and n >= 0 for n in shape):
         raise GoldenDataError(f"{what} has shape {shape}; a shape is a list of integers >= 0")
     if not all(isinstance(x, str) for x in obj["data"]):
-        raise GoldenDataError(f"{what}: every element of `data` is a hex float string such as \"0x1.8p-1\"")
+        raise GoldenDataError(f'{what}: every element of `data` is a hex float string such as "0x1.8p-1"')
     own = obj.get("dtype", dtype)
     if own not in DTYPES:
         raise GoldenDataError(f"{what} has dtype {own!r}; allowed: {', '.join(DTYPES)}")
@@ -79,7 +79,7 @@ def _loss_shape(shape: tuple[int, ...], axis: int, reduction: str) -> tuple[int,
     if reduction != "none" or not shape or not -len(shape) <= axis < len(shape):
         return ()
     ax = axis % len(shape)
-    return shape[:ax] + shape[ax + 1:]
+    return shape[:ax] + shape[ax + 1 :]
 
 
 def _check_fields(raw: dict, where: str) -> None:
@@ -87,8 +87,9 @@ def _check_fields(raw: dict, where: str) -> None:
     if missing:
         raise GoldenDataError(f"{where} lacks the key(s) {', '.join(missing)}; FORMAT.md lists every key")
     types = {"id": str, "family": str, "dtype": str, "reduction": str}
-    bad = [f"`{k}` is {type(raw[k]).__name__}, not {tp.__name__}" for k, tp in types.items()
-           if not isinstance(raw[k], tp)]
+    bad = [
+        f"`{k}` is {type(raw[k]).__name__}, not {tp.__name__}" for k, tp in types.items() if not isinstance(raw[k], tp)
+    ]
     if type(raw["axis"]) is not int:
         bad.append(f"`axis` is {raw['axis']!r}, not an integer")
     if not isinstance(raw["clauses"], list) or not all(isinstance(c, str) for c in raw["clauses"]):
@@ -121,27 +122,50 @@ def decode_case(raw: object) -> Case:
             exact_strs = exp.get("exact") or exp["data"]
             if not isinstance(exact_strs, list) or not all(isinstance(s, str) for s in exact_strs):
                 raise GoldenDataError(f"{where}: expected.exact is not a list of decimal strings")
-            exact = np.array([float(s) if not s.startswith(("0x", "-0x")) else float.fromhex(s)
-                              for s in exact_strs], dtype=np.float64).reshape(expected.shape)
+            exact = np.array(
+                [float(s) if not s.startswith(("0x", "-0x")) else float.fromhex(s) for s in exact_strs],
+                dtype=np.float64,
+            ).reshape(expected.shape)
             want = _loss_shape(y_true.shape, raw["axis"], raw["reduction"])
             if expected.shape != want:
-                raise GoldenDataError(f"{where}: expected has shape {expected.shape}, but these inputs, axis and "
-                                      f"reduction give a result of shape {want}")
+                raise GoldenDataError(
+                    f"{where}: expected has shape {expected.shape}, but these inputs, axis and "
+                    f"reduction give a result of shape {want}"
+                )
         grads = raw.get("gradients")
         if grads is not None and (not isinstance(grads, list) or not all(isinstance(g, dict) for g in grads)):
             raise GoldenDataError(f"{where}: gradients is not a list of GRADIENT objects")
-        gradients = None if grads is None else tuple(
-            (_tensor({"shape": list(y_true.shape), "data": g["y_true"]}, dtype, f"{where}: a y_true gradient"),
-             _tensor({"shape": list(y_pred.shape), "data": g["y_pred"]}, dtype, f"{where}: a y_pred gradient"))
-            for g in grads)
+        gradients = (
+            None
+            if grads is None
+            else tuple(
+                (
+                    _tensor({"shape": list(y_true.shape), "data": g["y_true"]}, dtype, f"{where}: a y_true gradient"),
+                    _tensor({"shape": list(y_pred.shape), "data": g["y_pred"]}, dtype, f"{where}: a y_pred gradient"),
+                )
+                for g in grads
+            )
+        )
     except GoldenDataError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
         raise GoldenDataError(f"{where} does not follow FORMAT.md: {type(exc).__name__}: {exc}") from exc
-    return Case(id=raw["id"], family=raw["family"], clauses=tuple(raw["clauses"]), dtype=dtype, axis=raw["axis"],
-                reduction=raw["reduction"], y_true=y_true, y_pred=y_pred, sample_weight=sample_weight,
-                expected=expected, exact=exact, error=raw.get("error"), gradients=gradients,
-                note=str(raw.get("note", "")))
+    return Case(
+        id=raw["id"],
+        family=raw["family"],
+        clauses=tuple(raw["clauses"]),
+        dtype=dtype,
+        axis=raw["axis"],
+        reduction=raw["reduction"],
+        y_true=y_true,
+        y_pred=y_pred,
+        sample_weight=sample_weight,
+        expected=expected,
+        exact=exact,
+        error=raw.get("error"),
+        gradients=gradients,
+        note=str(raw.get("note", "")),
+    )
 
 
 def _manifest(root: Path) -> dict[str, dict]:
@@ -151,16 +175,16 @@ def _manifest(root: Path) -> dict[str, dict]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise GoldenDataError(f"MANIFEST.json is missing in {root}, so the golden data cannot be verified; "
-                              f"{regenerate}") from None
+        raise GoldenDataError(
+            f"MANIFEST.json is missing in {root}, so the golden data cannot be verified; {regenerate}"
+        ) from None
     except (OSError, ValueError) as exc:
         raise GoldenDataError(f"cannot read {path}: {exc}; {regenerate}") from exc
     files = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(files, dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("sha256"), str) and type(v.get("cases")) is int
-            for v in files.values()):
-        raise GoldenDataError(f"{path} has no valid `files` table ({{name: {{\"sha256\", \"cases\"}}}}); "
-                              f"{regenerate}")
+        isinstance(v, dict) and isinstance(v.get("sha256"), str) and type(v.get("cases")) is int for v in files.values()
+    ):
+        raise GoldenDataError(f'{path} has no valid `files` table ({{name: {{"sha256", "cases"}}}}); {regenerate}')
     return files
 
 
@@ -170,27 +194,30 @@ def _data_file(root: Path, name: str, entry: dict) -> list:
     try:
         data = (root / name).read_bytes()
     except FileNotFoundError:
-        raise GoldenDataError(f"golden file {name} is listed in MANIFEST.json but missing from {root}; "
-                              f"{fix}") from None
+        raise GoldenDataError(f"golden file {name} is listed in MANIFEST.json but missing from {root}; {fix}") from None
     except OSError as exc:
         raise GoldenDataError(f"cannot read golden file {name} in {root}: {exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"]:
-        raise GoldenDataError(f"golden file {name} in {root} was altered: its sha256 is {digest[:16]}..., "
-                              f"MANIFEST.json records {entry['sha256'][:16]}...; {fix}")
+        raise GoldenDataError(
+            f"golden file {name} in {root} was altered: its sha256 is {digest[:16]}..., "
+            f"MANIFEST.json records {entry['sha256'][:16]}...; {fix}"
+        )
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise GoldenDataError(f"golden file {name} in {root} is not valid JSON: {exc}; {fix}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
-        raise GoldenDataError(f"golden file {name} in {root} is not {{\"cases\": [..], \"family\", "
-                              f"\"format\"}}; {fix}")
+        raise GoldenDataError(f'golden file {name} in {root} is not {{"cases": [..], "family", "format"}}; {fix}')
     if doc.get("format") not in FORMATS_READ:
-        raise GoldenDataError(f"golden file {name} has format {doc.get('format')!r}; this harness reads "
-                              f"formats {', '.join(map(str, FORMATS_READ))}: upgrade cosine-spec")
+        raise GoldenDataError(
+            f"golden file {name} has format {doc.get('format')!r}; this harness reads "
+            f"formats {', '.join(map(str, FORMATS_READ))}: upgrade cosine-spec"
+        )
     if len(doc["cases"]) != entry["cases"]:
-        raise GoldenDataError(f"golden file {name} holds {len(doc['cases'])} cases, MANIFEST.json records "
-                              f"{entry['cases']}; {fix}")
+        raise GoldenDataError(
+            f"golden file {name} holds {len(doc['cases'])} cases, MANIFEST.json records {entry['cases']}; {fix}"
+        )
     return doc["cases"]
 
 
@@ -206,8 +233,10 @@ def load_cases(directory: Path | str | None = None) -> list[Case]:
     files = _manifest(root)
     extra = sorted(p.name for p in root.glob("*.json") if p.name != "MANIFEST.json" and p.name not in files)
     if extra:
-        raise GoldenDataError(f"golden file(s) {', '.join(extra)} in {root} are not listed in MANIFEST.json; "
-                              f"remove them or regenerate the golden data with `cosine-spec golden`")
+        raise GoldenDataError(
+            f"golden file(s) {', '.join(extra)} in {root} are not listed in MANIFEST.json; "
+            f"remove them or regenerate the golden data with `cosine-spec golden`"
+        )
     cases, seen = [], set()
     for name in sorted(files):
         for raw in _data_file(root, name, files[name]):

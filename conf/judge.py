@@ -165,8 +165,12 @@ def _compare(v: Verdict, clauses, act, exact, expected, tol, dtype: str, label: 
     if np.any(nan_x != nan_a):
         idx = tuple(int(i) for i in np.argwhere(nan_x != nan_a)[0])
         sig = "NaN where a number is expected" if nan_a[idx] else "a number where NaN is expected"
-        v.fail(clauses, f"{label}NaN pattern differs at index {idx}: expected {x[idx]!r}, got {a[idx]!r}",
-               "nan" if check == "value" else check, sig)
+        v.fail(
+            clauses,
+            f"{label}NaN pattern differs at index {idx}: expected {x[idx]!r}, got {a[idx]!r}",
+            "nan" if check == "value" else check,
+            sig,
+        )
         return False
     with np.errstate(all="ignore"):
         same = (a == np.asarray(expected, dtype=np.float64)) | nan_x
@@ -180,9 +184,14 @@ def _compare(v: Verdict, clauses, act, exact, expected, tol, dtype: str, label: 
             v.max_err, v.tol = float(err[worst]), float(np.broadcast_to(tol, err.shape)[worst])
         v.max_ulp = max(v.max_ulp or 0.0, float(np.max(ulps)))
     if ratio.size and not ratio[worst] <= 1.0:
-        v.fail(clauses, f"{label}value at index {tuple(int(i) for i in worst)} is {a[worst]!r}, expected "
-                        f"{x[worst]!r}: error {err[worst]:.3g} ({ulps[worst]:.3g} ulp) > tolerance "
-                        f"{np.broadcast_to(tol, err.shape)[worst]:.3g}", check, signature(a[worst], x[worst]))
+        v.fail(
+            clauses,
+            f"{label}value at index {tuple(int(i) for i in worst)} is {a[worst]!r}, expected "
+            f"{x[worst]!r}: error {err[worst]:.3g} ({ulps[worst]:.3g} ulp) > tolerance "
+            f"{np.broadcast_to(tol, err.shape)[worst]:.3g}",
+            check,
+            signature(a[worst], x[worst]),
+        )
         return False
     return True
 
@@ -230,9 +239,12 @@ def _judge_range(v: Verdict, case: Case, act: np.ndarray) -> None:
     if np.any(outside):
         idx = tuple(int(i) for i in np.argwhere(outside)[0]) if a.ndim else ()
         b = float(np.broadcast_to(bound, a.shape)[idx])
-        what = (f"per-sample value {a[idx]!r} at index {idx} lies outside [-1, 1]" if b == 1 and case.reduction
-                == "none" else f"value {a[idx]!r} at index {idx} exceeds {b!r}, the largest |result| per-sample "
-                f"values in [-1, 1] allow ({'|w|' if case.reduction == 'none' else 'sum |w| and its rounding'})")
+        what = (
+            f"per-sample value {a[idx]!r} at index {idx} lies outside [-1, 1]"
+            if b == 1 and case.reduction == "none"
+            else f"value {a[idx]!r} at index {idx} exceeds {b!r}, the largest |result| per-sample "
+            f"values in [-1, 1] allow ({'|w|' if case.reduction == 'none' else 'sum |w| and its rounding'})"
+        )
         v.fail(("CS-VAL-2",), what, "range", "outside [-1, 1]" if b == 1 else "beyond the weights' range bound")
 
 
@@ -247,30 +259,49 @@ def judge_value(case: Case, out: Outcome) -> Verdict:
     if out.raised is not None:
         v.actual = "raised " + out.raised.text()
         if not (case.error and case.error in out.raised.kinds):
-            v.fail(clauses, f"expected {v.expected}, {v.actual}", "error",
-                   f"raised {out.raised.type_name}" + (f" instead of {case.error}" if case.error else ""))
+            v.fail(
+                clauses,
+                f"expected {v.expected}, {v.actual}",
+                "error",
+                f"raised {out.raised.type_name}" + (f" instead of {case.error}" if case.error else ""),
+            )
         return v
     v.actual = short(out.value)
     if case.error:
-        v.fail(clauses, f"expected {case.error}, returned {v.actual}", "error", f"returned instead of raising "
-                                                                               f"{case.error}")
+        v.fail(
+            clauses, f"expected {case.error}, returned {v.actual}", "error", f"returned instead of raising {case.error}"
+        )
         return v
     act = out.value
     v.clauses = tuple(dict.fromkeys(clauses + ("CS-OUT-1",)))  # shape and dtype are judged from here on
     if act.shape != case.expected.shape:
         # "none": the same rank with other lengths is the axis (CS-AX-1), another rank the reduction (CS-RED-1)
-        shape_of = () if case.reduction != "none" else (
-            ("CS-AX-1",) if act.ndim == case.expected.ndim else ("CS-RED-1",))
-        v.fail(("CS-OUT-1",) + shape_of, f"shape {act.shape}, expected {case.expected.shape}", "shape",
-               f"rank {act.ndim} for rank {case.expected.ndim}" if act.ndim != case.expected.ndim else
-               "wrong shape, right rank")
+        shape_of = (
+            () if case.reduction != "none" else (("CS-AX-1",) if act.ndim == case.expected.ndim else ("CS-RED-1",))
+        )
+        v.fail(
+            ("CS-OUT-1",) + shape_of,
+            f"shape {act.shape}, expected {case.expected.shape}",
+            "shape",
+            f"rank {act.ndim} for rank {case.expected.ndim}"
+            if act.ndim != case.expected.ndim
+            else "wrong shape, right rank",
+        )
         return v
     if act.dtype != case.expected.dtype:
-        v.fail(("CS-OUT-1",), f"dtype {act.dtype}, expected {case.expected.dtype}", "dtype",
-               f"{act.dtype} for {case.expected.dtype}")
+        v.fail(
+            ("CS-OUT-1",),
+            f"dtype {act.dtype}, expected {case.expected.dtype}",
+            "dtype",
+            f"{act.dtype} for {case.expected.dtype}",
+        )
     if not is_float(act.dtype) and act.dtype.kind not in "iu":  # complex, bool, str, object: never astype
-        v.fail(clauses, f"non-real-numeric dtype {act.dtype}; the contract requires a float array", "dtype",
-               f"{act.dtype} for {case.expected.dtype}")
+        v.fail(
+            clauses,
+            f"non-real-numeric dtype {act.dtype}; the contract requires a float array",
+            "dtype",
+            f"{act.dtype} for {case.expected.dtype}",
+        )
         return v
     _compare(v, clauses, act, case.exact, case.expected, tolerance.value_tolerance(case), case.dtype, "")
     _judge_range(v, case, act)
@@ -289,18 +320,26 @@ def judge_grad(case: Case, out: Outcome) -> Verdict:
     gt, gp = out.value
     v.actual = f"({short(gt)}, {short(gp)})"
     if gt.shape != case.y_true.shape or gp.shape != case.y_pred.shape:
-        v.fail(clauses, f"gradient shapes {gt.shape}, {gp.shape}; expected {case.y_true.shape}, "
-                        f"{case.y_pred.shape}", "gradient", "wrong shape")
+        v.fail(
+            clauses,
+            f"gradient shapes {gt.shape}, {gp.shape}; expected {case.y_true.shape}, {case.y_pred.shape}",
+            "gradient",
+            "wrong shape",
+        )
         return v
     wrong = [f"{n} dtype {g.dtype}" for n, g in (("d_y_true", gt), ("d_y_pred", gp)) if g.dtype.name != case.dtype]
     if wrong:  # checked before any conversion: complex parts, strings or objects are never cast away
-        v.fail(clauses, f"gradient {' and '.join(wrong)}, expected {case.dtype}: each gradient is an array "
-                        f"of the inputs' dtype and shape (as CS-OUT-1 for values)", "gradient", "wrong dtype")
+        v.fail(
+            clauses,
+            f"gradient {' and '.join(wrong)}, expected {case.dtype}: each gradient is an array "
+            f"of the inputs' dtype and shape (as CS-OUT-1 for values)",
+            "gradient",
+            "wrong dtype",
+        )
         return v
     tols = [tolerance.grad_tolerance(case, alt) for alt in case.gradients]
     for side, (got, label) in enumerate(((gt, "d_y_true: "), (gp, "d_y_pred: "))):
-        want, tol = _per_vector_choice(case.axis, got, [alt[side] for alt in case.gradients],
-                                       [t[side] for t in tols])
+        want, tol = _per_vector_choice(case.axis, got, [alt[side] for alt in case.gradients], [t[side] for t in tols])
         _compare(v, clauses, got, want, want, tol, case.dtype, label, "gradient")
     return v
 

@@ -33,28 +33,47 @@ EPSILON = 1e-12  # CS-VAL-5
 CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
     "no-clip": ("per-sample values are not clipped to [-1, 1] (CS-VAL-2)", {}),
     "epsilon-in-dtype": ("the epsilon 1e-12 is rounded to the dtype (float16: 0) before the clamp (CS-VAL-5)", {}),
-    "dtype-arithmetic": ("every step is rounded to the input dtype: squared norms overflow and underflow, "
-                         "the epsilon is the dtype's (CS-NUM-1, CS-VAL-5, CS-VAL-6)", {}),
-    "flush-subnormals": ("subnormal inputs and every subnormal intermediate result or output are zero "
-                         "(FTZ/DAZ)", {}),
-    "epsilon-on-norm": ("the clamp is max(norm, e) instead of max(squared norm, 1e-12) (CS-VAL-5)",
-                        {"epsilon": (float, EPSILON)}),
-    "weights-numpy": ("sample_weight is aligned as numpy broadcasting does (trailing axes), after squeezing a "
-                      "trailing 1 or adding one trailing axis when its rank differs from the loss's by one "
-                      "(instead of CS-SW-3)", {}),
-    "broadcast": ("shapes the spec rejects are accepted where they can be: a trailing axis of length 1 of the "
-                  "input whose rank is one higher is dropped, then the inputs are broadcast numpy-style, each "
-                  "normalized on its own, and so are the weights (instead of CS-ERR-1, CS-SW-5)", {}),
-    "error-class": ("inputs the spec rejects raise the exception class `raises` (by name) instead of the "
-                    "spec's class (CS-ERR-*)", {"raises": (str, None)}),
-    "dtype-error": ("inputs not of the loss's floating dtype (integer, bool, mixed dtypes) raise the exception "
-                    "class `dtype_raises` (by name) instead of ValueError (CS-ERR-1, CS-SHAPE-1)",
-                    {"dtype_raises": (str, None)}),
-    "float-axis": ("a float axis holding an integer (1.0) is taken as that integer instead of raising "
-                   "ValueError (CS-ERR-2)", {}),
-    "weights-via-float32": ("weights given as a Python list, or wider than float32 and than the loss dtype, are "
-                            "rounded to float32 first, then to the loss dtype: two roundings instead of one, and a list value "
-                            "beyond float32's range raises ValueError (CS-SW-6, CS-API-4)", {}),
+    "dtype-arithmetic": (
+        "every step is rounded to the input dtype: squared norms overflow and underflow, "
+        "the epsilon is the dtype's (CS-NUM-1, CS-VAL-5, CS-VAL-6)",
+        {},
+    ),
+    "flush-subnormals": ("subnormal inputs and every subnormal intermediate result or output are zero (FTZ/DAZ)", {}),
+    "epsilon-on-norm": (
+        "the clamp is max(norm, e) instead of max(squared norm, 1e-12) (CS-VAL-5)",
+        {"epsilon": (float, EPSILON)},
+    ),
+    "weights-numpy": (
+        "sample_weight is aligned as numpy broadcasting does (trailing axes), after squeezing a "
+        "trailing 1 or adding one trailing axis when its rank differs from the loss's by one "
+        "(instead of CS-SW-3)",
+        {},
+    ),
+    "broadcast": (
+        "shapes the spec rejects are accepted where they can be: a trailing axis of length 1 of the "
+        "input whose rank is one higher is dropped, then the inputs are broadcast numpy-style, each "
+        "normalized on its own, and so are the weights (instead of CS-ERR-1, CS-SW-5)",
+        {},
+    ),
+    "error-class": (
+        "inputs the spec rejects raise the exception class `raises` (by name) instead of the spec's class (CS-ERR-*)",
+        {"raises": (str, None)},
+    ),
+    "dtype-error": (
+        "inputs not of the loss's floating dtype (integer, bool, mixed dtypes) raise the exception "
+        "class `dtype_raises` (by name) instead of ValueError (CS-ERR-1, CS-SHAPE-1)",
+        {"dtype_raises": (str, None)},
+    ),
+    "float-axis": (
+        "a float axis holding an integer (1.0) is taken as that integer instead of raising ValueError (CS-ERR-2)",
+        {},
+    ),
+    "weights-via-float32": (
+        "weights given as a Python list, or wider than float32 and than the loss dtype, "
+        "are rounded to float32 first, then to the loss dtype: two roundings instead of one, "
+        "and a list value beyond float32's range raises ValueError (CS-SW-6, CS-API-4)",
+        {},
+    ),
 }
 
 
@@ -294,9 +313,15 @@ def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
     if w is not None and model.has("weights-numpy"):  # the tolerance of the weights as the model applies them
         loss_shape = np.delete(np.shape(call.y_true), axis).tolist()
         w = np.broadcast_to(_Program(model, case.dtype).weights(w, tuple(loss_shape), False), loss_shape)
-    return replace(case, y_true=np.asarray(call.y_true, dt), y_pred=np.asarray(call.y_pred, dt),
-                   sample_weight=None if w is None else _cast(np.asarray(w), dt.type), axis=int(axis),
-                   reduction=_arg(call.reduction, "sum_over_batch_size"), expected=expected)
+    return replace(
+        case,
+        y_true=np.asarray(call.y_true, dt),
+        y_pred=np.asarray(call.y_pred, dt),
+        sample_weight=None if w is None else _cast(np.asarray(w), dt.type),
+        axis=int(axis),
+        reduction=_arg(call.reduction, "sum_over_batch_size"),
+        expected=expected,
+    )
 
 
 def _value_tolerance(ref: Case) -> np.ndarray:

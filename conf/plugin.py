@@ -12,12 +12,21 @@ import pytest
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cosine-spec", "conformance check of a cosine similarity loss")
-    group.addoption("--cosine-spec-target", metavar="TARGET", default=None,
-                    help="run `cosine-spec check TARGET` as a test (reference, tf-keras or MODULE:ATTR)")
-    group.addoption("--cosine-spec-tier", choices=("fast", "full"), default="fast",
-                    help="tier of that check (default fast)")
-    group.addoption("--cosine-spec-expectations", metavar="PATH", default=None,
-                    help="declared deviations for that check (default: the built-in target's own file)")
+    group.addoption(
+        "--cosine-spec-target",
+        metavar="TARGET",
+        default=None,
+        help="run `cosine-spec check TARGET` as a test (reference, tf-keras or MODULE:ATTR)",
+    )
+    group.addoption(
+        "--cosine-spec-tier", choices=("fast", "full"), default="fast", help="tier of that check (default fast)"
+    )
+    group.addoption(
+        "--cosine-spec-expectations",
+        metavar="PATH",
+        default=None,
+        help="declared deviations for that check (default: the built-in target's own file)",
+    )
 
 
 class ConformanceFailure(Exception):
@@ -34,8 +43,9 @@ class CosineSpecItem(pytest.Item):
         from cosine_spec.conf.terminal import render
 
         opt = self.config.getoption
-        report = run(self.target, tier=opt("--cosine-spec-tier"),
-                     expectations=opt("--cosine-spec-expectations") or "default")
+        report = run(
+            self.target, tier=opt("--cosine-spec-tier"), expectations=opt("--cosine-spec-expectations") or "default"
+        )
         if not report.conformant:
             raise ConformanceFailure(render(report))
 

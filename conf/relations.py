@@ -35,8 +35,13 @@ U64 = 2.0**-53
 def selected(case: Case) -> bool:
     """Whether `case` gets relation probes: a valid call, chosen by a hash of its id."""
     stride = int(tolerance.policy().relations["stride"])
-    return (case.error is None and case.expected is not None and case.y_true.shape == case.y_pred.shape
-            and case.y_true.ndim >= 1 and zlib.crc32(case.id.encode()) % stride == 0)
+    return (
+        case.error is None
+        and case.expected is not None
+        and case.y_true.shape == case.y_pred.shape
+        and case.y_true.ndim >= 1
+        and zlib.crc32(case.id.encode()) % stride == 0
+    )
 
 
 def plan(case: Case) -> list:
@@ -97,8 +102,9 @@ def _within(v: judge.Verdict, clauses, got, want, bound, dtype: str, what: str, 
     want = np.asarray(want, dtype=np.float64)
     expected = np.shape(bound) or want.shape  # a bound of the spec's result shape says what the shape must be
     if got.shape != want.shape or want.shape != expected:
-        v.fail(clauses, f"{what}: shapes {got.shape} and {want.shape}, expected {expected}", "relation",
-               f"{name}: shape")
+        v.fail(
+            clauses, f"{what}: shapes {got.shape} and {want.shape}, expected {expected}", "relation", f"{name}: shape"
+        )
         return
     if not (judge.is_float(got.dtype) or got.dtype.kind in "iu"):
         v.fail(clauses, f"{what}: dtype {got.dtype}", "relation", f"{name}: dtype")
@@ -130,12 +136,24 @@ def identity(case: Case) -> list:
             if got is None:
                 continue
             v.actual += f"{what}: {judge.short(got)}; "
-            _within(v, ("CS-VAL-3",), got, np.full(_loss_shape(t.shape, case.axis), sign), bound, case.dtype,
-                    what, "identical" if sign < 0 else "opposite")
+            _within(
+                v,
+                ("CS-VAL-3",),
+                got,
+                np.full(_loss_shape(t.shape, case.axis), sign),
+                bound,
+                case.dtype,
+                what,
+                "identical" if sign < 0 else "opposite",
+            )
             outside = np.isfinite(got.astype(np.float64)) & (np.abs(got.astype(np.float64)) > 1)
             if np.any(outside):
-                v.fail(("CS-VAL-2",), f"{what}: {float(got[outside][0])!r} lies outside [-1, 1]", "range",
-                       "outside [-1, 1]")
+                v.fail(
+                    ("CS-VAL-2",),
+                    f"{what}: {float(got[outside][0])!r} lies outside [-1, 1]",
+                    "range",
+                    "outside [-1, 1]",
+                )
         if len(outs) > 2:
             _weighted_identity(v, case, outs[2])
         return v
@@ -176,8 +194,9 @@ def permutation(case: Case) -> list:
 
     def verdict(outs: list[Outcome]) -> judge.Verdict:
         v = judge.Verdict(expected="the batch-rolled result", clauses=clauses)
-        a, b = (_got(o, v, clauses, what) for o, what in zip(outs, ("the result", "the rolled batch's result"),
-                                                             strict=True))
+        a, b = (
+            _got(o, v, clauses, what) for o, what in zip(outs, ("the result", "the rolled batch's result"), strict=True)
+        )
         if a is not None and b is not None:
             tol = _tol(case, reduction="none")
             tol2 = _tol(case, reduction="none", y_true=np.roll(t, 1, 0), y_pred=np.roll(p, 1, 0), sample_weight=w2)
@@ -185,8 +204,16 @@ def permutation(case: Case) -> list:
             if a.ndim == 0:
                 v.fail(clauses, f"'none' result of shape {a.shape}", "relation", "permutation: shape")
             else:
-                _within(v, clauses, b, np.roll(a.astype(np.float64), 1, 0), tol2 + np.roll(tol, 1, 0), case.dtype,
-                        "rolled batch", "permutation")
+                _within(
+                    v,
+                    clauses,
+                    b,
+                    np.roll(a.astype(np.float64), 1, 0),
+                    tol2 + np.roll(tol, 1, 0),
+                    case.dtype,
+                    "rolled batch",
+                    "permutation",
+                )
         return v
 
     calls = (_call(case, t, p, w), _call(case, np.roll(t, 1, 0), np.roll(p, 1, 0), w2))
@@ -205,15 +232,24 @@ def _pair(case: Case, name: str, clauses, changes: dict, what: str):
             _within(v, clauses, b, a, _tol(case) + _tol(case, **changes), case.dtype, f"result {what}", name)
         return v
 
-    calls = (_call(case, case.y_true, case.y_pred, case.sample_weight, case.reduction),
-             _call(other, other.y_true, other.y_pred, other.sample_weight, other.reduction))
+    calls = (
+        _call(case, case.y_true, case.y_pred, case.sample_weight, case.reduction),
+        _call(other, other.y_true, other.y_pred, other.sample_weight, other.reduction),
+    )
     return _probe(case, name, clauses, calls, verdict)
 
 
 def swap(case: Case) -> list:
     """y_true and y_pred exchanged: the formula is symmetric, so the exact result is the same."""
-    return [_pair(case, "swap", ("CS-VAL-1",), {"y_true": case.y_pred, "y_pred": case.y_true},
-                  "with y_true and y_pred swapped")]
+    return [
+        _pair(
+            case,
+            "swap",
+            ("CS-VAL-1",),
+            {"y_true": case.y_pred, "y_pred": case.y_true},
+            "with y_true and y_pred swapped",
+        )
+    ]
 
 
 def scaling(case: Case) -> list:
@@ -225,9 +261,11 @@ def scaling(case: Case) -> list:
     rows_zero = np.all(p64 == 0, axis=case.axis)
     for k in tolerance.policy().relations["scale_exponents"]:
         scaled = np.ldexp(nonzero, k)
-        fits = (nonzero.size == 0 or (np.min(nonzero) >= float(fi.smallest_normal)
-                                      and np.min(scaled) >= float(fi.smallest_normal)
-                                      and np.max(scaled) <= float(fi.max)))
+        fits = nonzero.size == 0 or (
+            np.min(nonzero) >= float(fi.smallest_normal)
+            and np.min(scaled) >= float(fi.smallest_normal)
+            and np.max(scaled) <= float(fi.max)
+        )
         q = np.ldexp(p64, k).astype(p.dtype)
         keeps = np.all(rows_zero | (_unclamped(p, case.axis) & _unclamped(q, case.axis)))
         if fits and keeps:
@@ -243,8 +281,10 @@ def sums(case: Case) -> list:
 
     def verdict(outs: list[Outcome]) -> judge.Verdict:
         v = judge.Verdict(expected="sum = sum of 'none'; sum_over_batch_size = that / N; auto = it", clauses=clauses)
-        none, total, mean, auto = (_got(o, v, (cl,), what) for o, cl, what in zip(
-            outs, ("CS-RED-1", "CS-RED-2", "CS-RED-3", "CS-RED-4"), whats, strict=True))
+        none, total, mean, auto = (
+            _got(o, v, (cl,), what)
+            for o, cl, what in zip(outs, ("CS-RED-1", "CS-RED-2", "CS-RED-3", "CS-RED-4"), whats, strict=True)
+        )
         if none is None:
             return v
         v.actual = judge.short(none)
@@ -256,15 +296,23 @@ def sums(case: Case) -> list:
         tol_sum, tol_mean = _tol(case, reduction="sum"), _tol(case, reduction="sum_over_batch_size")
         s = math.fsum(vals) if np.all(np.isfinite(vals)) else math.nan
         extra = np.sum(tol_none) + 2 * U64 * abs(s) if n else 0.0
-        for got_r, want, bound, cl, name in ((total, s, tol_sum + extra, ("CS-RED-2",), "sum"),
-                                             (mean, s / n if n else 0.0, tol_mean + extra / max(n, 1),
-                                              ("CS-RED-3",), "sum_over_batch_size")):
+        for got_r, want, bound, cl, name in (
+            (total, s, tol_sum + extra, ("CS-RED-2",), "sum"),
+            (mean, s / n if n else 0.0, tol_mean + extra / max(n, 1), ("CS-RED-3",), "sum_over_batch_size"),
+        ):
             if got_r is not None:
-                _within(v, cl, got_r, np.asarray(want), bound, case.dtype, f"'{name}' against the 'none' values",
-                        name)
+                _within(v, cl, got_r, np.asarray(want), bound, case.dtype, f"'{name}' against the 'none' values", name)
         if auto is not None and mean is not None:
-            _within(v, ("CS-RED-4",), auto, mean.astype(np.float64), 2 * tol_mean, case.dtype,
-                    "'auto' against 'sum_over_batch_size'", "auto")
+            _within(
+                v,
+                ("CS-RED-4",),
+                auto,
+                mean.astype(np.float64),
+                2 * tol_mean,
+                case.dtype,
+                "'auto' against 'sum_over_batch_size'",
+                "auto",
+            )
         return v
 
     calls = [_call(case, t, p, w, r) for r in ("none", "sum", "sum_over_batch_size", "auto")]

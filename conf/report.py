@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from cosine_spec.conf.deviations import Deviation
+from cosine_spec.conf.golden_cases import Case
 
 CASE_STATUSES = ("passed", "failed", "declared", "not_tested", "not_run")
 
@@ -84,7 +85,7 @@ class CaseResult:
 class Evidence:
     """What a failed result rests on, for the deviations' models: the case, the calls made and their outcomes."""
 
-    case: object  # golden_cases.Case
+    case: Case
     calls: tuple
     outcomes: list
 
@@ -158,41 +159,61 @@ class Report:
         also no declared deviation that is out of date (it passed, or its model explains none of the
         failures in its scope)."""
         s = self.summary
-        return (s["failed"] == 0 and s["not_run"] == 0 and not s["required_not_tested"]
-                and not (self.strict and (s["unexpected_passes"] or s["unmatched"])))
+        return (
+            s["failed"] == 0
+            and s["not_run"] == 0
+            and not s["required_not_tested"]
+            and not (self.strict and (s["unexpected_passes"] or s["unmatched"]))
+        )
 
     @property
     def exit_code(self) -> int:
         return 0 if self.conformant else 1
 
     def to_json(self) -> dict:
-        return _json_safe({
-            "target": self.target,
-            "spec_version": self.spec_version,
-            "tier": self.tier,
-            "strict": self.strict,
-            "mode": self.mode,
-            "target_version": self.target_version,
-            "conformant": self.conformant,
-            "partial": self.partial,
-            "filters": dict(self.filters),
-            "required": list(self.required),
-            "seconds": round(self.seconds, 3),
-            "summary": self.summary,
-            "clauses": dict(self.clauses),
-            "clause_levels": {c: self.levels.get(c, "normative") for c in self.clauses},
-            "not_tested": {c: {"level": self.levels.get(c, "normative"), "reason": why,
-                               "required": c in self.required} for c, why in self.not_tested.items()},
-            "deviations": [{**d.deviation.as_json(), "status": d.status, "matched": d.matched, "failed": d.failed,
-                            "explained": d.explained, "unexplained": d.unexplained,
-                            "still_failed": d.still_failed} for d in self.deviations],
-            "cases": [{f.name: getattr(r, f.name) for f in fields(r) if f.name not in _NOT_SERIALIZED}
-                      for r in self.results],
-        })
+        return _json_safe(
+            {
+                "target": self.target,
+                "spec_version": self.spec_version,
+                "tier": self.tier,
+                "strict": self.strict,
+                "mode": self.mode,
+                "target_version": self.target_version,
+                "conformant": self.conformant,
+                "partial": self.partial,
+                "filters": dict(self.filters),
+                "required": list(self.required),
+                "seconds": round(self.seconds, 3),
+                "summary": self.summary,
+                "clauses": dict(self.clauses),
+                "clause_levels": {c: self.levels.get(c, "normative") for c in self.clauses},
+                "not_tested": {
+                    c: {"level": self.levels.get(c, "normative"), "reason": why, "required": c in self.required}
+                    for c, why in self.not_tested.items()
+                },
+                "deviations": [
+                    {
+                        **d.deviation.as_json(),
+                        "status": d.status,
+                        "matched": d.matched,
+                        "failed": d.failed,
+                        "explained": d.explained,
+                        "unexplained": d.unexplained,
+                        "still_failed": d.still_failed,
+                    }
+                    for d in self.deviations
+                ],
+                "cases": [
+                    {f.name: getattr(r, f.name) for f in fields(r) if f.name not in _NOT_SERIALIZED}
+                    for r in self.results
+                ],
+            }
+        )
 
     def write_json(self, path: Path | str) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=2, allow_nan=False,
-                                         default=str) + "\n", encoding="utf-8")
+        Path(path).write_text(
+            json.dumps(self.to_json(), indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
+        )
 
     def junit(self) -> ET.Element:
         """JUnit XML: one testcase per result; failed -> <failure>, declared/not_tested -> <skipped>.
@@ -200,6 +221,7 @@ class Report:
         Every text and attribute goes through `xml_text`: a target's message may hold ANSI colour codes, NUL
         or lone surrogates, which XML 1.0 cannot represent at all (not even as character references).
         """
+
         def sub(parent, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
             el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
             if text is not None:
@@ -207,17 +229,38 @@ class Report:
             return el
 
         s = self.summary
-        suite = ET.Element("testsuite", name=xml_text(f"cosine-spec[{self.target}]"), tests=str(len(self.results)),
-                           failures=str(s["failed"]), errors="0",
-                           skipped=str(s["declared"] + s["not_tested"]), time=f"{self.seconds:.3f}")
+        suite = ET.Element(
+            "testsuite",
+            name=xml_text(f"cosine-spec[{self.target}]"),
+            tests=str(len(self.results)),
+            failures=str(s["failed"]),
+            errors="0",
+            skipped=str(s["declared"] + s["not_tested"]),
+            time=f"{self.seconds:.3f}",
+        )
         for r in self.results:
-            tc = sub(suite, "testcase", classname=f"cosine_spec.{r.kind}.{r.family}", name=f"{r.id}[{r.dtype}]",
-                     time=f"{r.seconds:.6f}")
+            tc = sub(
+                suite,
+                "testcase",
+                classname=f"cosine_spec.{r.kind}.{r.family}",
+                name=f"{r.id}[{r.dtype}]",
+                time=f"{r.seconds:.6f}",
+            )
             if r.status == "failed":
-                sub(tc, "failure", "\n".join([f"clauses: {', '.join(r.clauses)}", f"inputs: {r.inputs}",
-                                              f"expected: {r.expected}", f"actual: {r.actual}",
-                                              f"repro: {r.repro}"]),
-                    message=f"{','.join(r.undeclared)}: {r.message}"[:1000])
+                sub(
+                    tc,
+                    "failure",
+                    "\n".join(
+                        [
+                            f"clauses: {', '.join(r.clauses)}",
+                            f"inputs: {r.inputs}",
+                            f"expected: {r.expected}",
+                            f"actual: {r.actual}",
+                            f"repro: {r.repro}",
+                        ]
+                    ),
+                    message=f"{','.join(r.undeclared)}: {r.message}"[:1000],
+                )
             elif r.status != "passed":
                 sub(tc, "skipped", message=f"{r.status}: {r.message}"[:1000])
         return suite

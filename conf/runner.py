@@ -28,7 +28,9 @@ def fast_slice(cases: list[Case]) -> list[Case]:
     """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype
     (the clauses of the case and of every probe planned on it, the call contract's included), and the
     largest input of each family and dtype (long vectors are where accuracy bugs show)."""
-    keep, per_family, per_clause = set(), Counter(), Counter()
+    keep: set[str] = set()
+    per_family: Counter[tuple[str, str]] = Counter()
+    per_clause: Counter[tuple[str, str]] = Counter()
     largest: dict[tuple[str, str], Case] = {}
     for c in cases:
         best = largest.get((c.family, c.dtype))
@@ -59,11 +61,15 @@ def _not_tested(results: list[CaseResult], table: dict[str, str], available: set
     for r in results:
         if r.status != "not_tested":
             continue
-        reason = "no f.grad" if "no gradient" in r.message else (
-            f"{r.dtype} not supported" if "does not support" in r.message else r.message)
+        reason = (
+            "no f.grad"
+            if "no gradient" in r.message
+            else (f"{r.dtype} not supported" if "does not support" in r.message else r.message)
+        )
         for c in r.clauses:
             if c in why:
                 why[c].add(reason)
+
     def fallback(c: str) -> str:
         return "not selected by the filters" if c in available else "no case or check for this target"
 
@@ -83,9 +89,11 @@ def _expectations(path, case_ids) -> list[Deviation]:
     except HarnessError:
         raise
     except (TypeError, ValueError, AttributeError, KeyError, UnicodeError) as exc:
-        raise ExpectationsError(f"expectations file {path} does not follow docs/contracts/expectations.md: "
-                                f"{type(exc).__name__}: {exc}; each [[deviation]] is a table of strings "
-                                f"(`dtypes` a list of dtype names)") from exc
+        raise ExpectationsError(
+            f"expectations file {path} does not follow docs/contracts/expectations.md: "
+            f"{type(exc).__name__}: {exc}; each [[deviation]] is a table of strings "
+            f"(`dtypes` a list of dtype names)"
+        ) from exc
 
 
 def _check_options(dtypes, clauses, cases, require) -> None:
@@ -95,10 +103,14 @@ def _check_options(dtypes, clauses, cases, require) -> None:
             raise HarnessError(f"Got {name}={value!r}; give a list of names, e.g. {name}=['float32'] or None.")
     if cases is not None and not isinstance(cases, str):
         raise HarnessError(f"Got cases={cases!r}; give one fnmatch glob string over case ids, e.g. 'seed-*'.")
-    if require is not None and require != "all" and (
-            not isinstance(require, list | tuple) or not all(isinstance(v, str) for v in require)):
-        raise HarnessError(f"Got require={require!r}; give 'all' (every normative clause) or a list of clause "
-                           f"IDs, e.g. ['CS-GRAD-1'].")
+    if (
+        require is not None
+        and require != "all"
+        and (not isinstance(require, list | tuple) or not all(isinstance(v, str) for v in require))
+    ):
+        raise HarnessError(
+            f"Got require={require!r}; give 'all' (every normative clause) or a list of clause IDs, e.g. ['CS-GRAD-1']."
+        )
 
 
 def _check_names(given: list[str] | None, known: set[str], what: str) -> None:
@@ -151,7 +163,7 @@ def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None, gat
             outcomes = [executor.call(c) for c in probe.calls]
             verdict = probe.verdict(outcomes)
         result = _result(case, probe, adapter, verdict, time.perf_counter() - t0)
-        if result.failed_clauses:  # what a declared deviation's model is matched against (`_apply`)
+        if result.failed_clauses and outcomes is not None:  # what a deviation's model is matched against
             result.evidence = Evidence(case, probe.calls, outcomes)
         out.append(gate.record(result))
     return out
@@ -188,19 +200,25 @@ def _run_extra(adapter: Adapter, want: set[str] | None, executor, gate: Gate) ->
 
 def _empty_selection(all_cases: list[Case], adapter: Adapter, tier, dtypes, clauses, cases) -> HarnessError:
     """The error for filters that leave nothing to run, naming each filter and what it could have been."""
-    given = [f"--tier {tier}"] + [f"--{n} {','.join(v) if isinstance(v, list) else v!r}"
-                                  for n, v in (("dtypes", dtypes), ("clauses", clauses), ("cases", cases)) if v]
+    given = [f"--tier {tier}"] + [
+        f"--{n} {','.join(v) if isinstance(v, list) else v!r}"
+        for n, v in (("dtypes", dtypes), ("clauses", clauses), ("cases", cases))
+        if v
+    ]
     examples: dict[str, str] = {}
     for c in all_cases:
         examples.setdefault(c.id.split("-", 1)[0], c.id)
-    with_cases = sorted({c for case in all_cases for c in case.clauses}
-                        | ({c for chk in adapter.extra_checks() for c in chk.clauses} if not cases else set()))
+    with_cases = sorted(
+        {c for case in all_cases for c in case.clauses}
+        | ({c for chk in adapter.extra_checks() for c in chk.clauses} if not cases else set())
+    )
     return HarnessError(
         f"Got {' '.join(given)} for target {adapter.name}, which selects no case and no check: nothing would "
         f"be tested. --cases is a glob over whole case ids, e.g. 'seed-*' (one id per family: "
         f"{', '.join(examples.values())}); the clauses with cases or checks for this target "
         f"are {', '.join(with_cases)}. See every case id and its clauses with `cosine-spec check "
-        f"{adapter.name} --report-json r.json` (unfiltered).")
+        f"{adapter.name} --report-json r.json` (unfiltered)."
+    )
 
 
 def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationResult]:
@@ -219,8 +237,9 @@ def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationRe
                 if ev is not None and models.explains(d.model, ev.case, ev.calls, ev.outcomes):
                     explained += 1
                     r.declared_by.append(d.name)
-        status = ("held" if explained else "unmatched") if failed else ("unexpected_pass" if matched
-                                                                         else "not_exercised")
+        status = (
+            ("held" if explained else "unmatched") if failed else ("unexpected_pass" if matched else "not_exercised")
+        )
         out.append(DeviationResult(d, status, matched, failed, explained))
     for r in results:
         if r.failed_clauses:
@@ -300,8 +319,10 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
     known = {c for case in all_cases for c in case.clauses} | extras_clauses | {judge.GRAD} | set(levels)
     _check_names(clauses, known, "clauses")
     _check_names(None if require == "all" else require, known, "required clauses")
-    devs = _expectations(adapter.expectations if expectations == "default" else expectations,
-                         None if isinstance(golden, list) else [c.id for c in all_cases])
+    devs = _expectations(
+        adapter.expectations if expectations == "default" else expectations,
+        None if isinstance(golden, list) else [c.id for c in all_cases],
+    )
     selected = fast_slice(all_cases) if tier == "fast" else list(all_cases)
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]
@@ -309,8 +330,9 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
         selected = [c for c in selected if fnmatchcase(c.id, cases)]
     want = set(clauses) if clauses else None
     selected = [c for c in selected if _probes(c, want)]
-    if not selected and not (not cases and any(want is None or want & set(chk.clauses)
-                                               for chk in adapter.extra_checks())):
+    if not selected and not (
+        not cases and any(want is None or want & set(chk.clauses) for chk in adapter.extra_checks())
+    ):
         raise _empty_selection(all_cases, adapter, tier, dtypes, clauses, cases)
     gate.devs, results = devs, []
     for case in selected:
@@ -334,10 +356,17 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
     if strict is None:
         strict = tier == "full" and not (dtypes or clauses or cases)
     table, filters = _clause_table(results, known), _filters(tier, dtypes, clauses, cases)
-    available = extras_clauses | {c for case in all_cases for p in _probes(case, None)
-                                  for c in set(p.clauses) | set(case.clauses)} if filters else extras_clauses
-    required = [c for c in table if levels.get(c, "normative") == "normative"] if require == "all" else list(
-        dict.fromkeys(require or ()))
+    available = (
+        extras_clauses
+        | {c for case in all_cases for p in _probes(case, None) for c in set(p.clauses) | set(case.clauses)}
+        if filters
+        else extras_clauses
+    )
+    required = (
+        [c for c in table if levels.get(c, "normative") == "normative"]
+        if require == "all"
+        else list(dict.fromkeys(require or ()))
+    )
     return Report(
         target=adapter.name,
         spec_version=spec_version(None if isinstance(golden, list) else golden),

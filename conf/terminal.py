@@ -24,8 +24,10 @@ def clause_table(report: Report) -> list[str]:
     lines = [f"{'clause':<11} {'status':<11} {'passed':>7} {'failed':>7} {'declared':>9} {'not tested':>11}"]
     for c, status in report.clauses.items():
         n = counts[c]
-        lines.append(f"{c:<11} {status.upper().replace('_', ' '):<11} {n['passed']:>7} {n['failed']:>7} "
-                     f"{n['declared']:>9} {n['not_tested']:>11}")
+        lines.append(
+            f"{c:<11} {status.upper().replace('_', ' '):<11} {n['passed']:>7} {n['failed']:>7} "
+            f"{n['declared']:>9} {n['not_tested']:>11}"
+        )
     return lines
 
 
@@ -48,20 +50,24 @@ def failure_blocks(report: Report, limit: int = MAX_BLOCKS) -> list[str]:
         ids = ", ".join(m.id for m in members[:4]) + (", ..." if len(members) > 4 else "")
         ulp = "n/a" if r.max_ulp is None else f"{r.max_ulp:.3g}"
         tol = "n/a" if r.tolerance is None else f"{r.tolerance:.3g}"
-        lines += [f"FAILED {clause} [{cause}]: {len(members)} result{'s' * (len(members) > 1)} "
-                  f"({', '.join(f'{d} x{n}' for d, n in dtypes.items())}): {ids}",
-                  f"  example:   {r.id} [{r.dtype}]  undeclared: {', '.join(r.undeclared)}",
-                  f"  clauses:   {', '.join(r.clauses)}",
-                  f"  inputs:    {r.inputs}" if r.inputs else "",
-                  f"  expected:  {r.expected}",
-                  f"  actual:    {r.actual}",
-                  f"  error:     {ulp} ulp (worst), tolerance {tol}",
-                  f"  why:       {r.message}",
-                  f"  reproduce: {r.repro}", ""]
+        lines += [
+            f"FAILED {clause} [{cause}]: {len(members)} result{'s' * (len(members) > 1)} "
+            f"({', '.join(f'{d} x{n}' for d, n in dtypes.items())}): {ids}",
+            f"  example:   {r.id} [{r.dtype}]  undeclared: {', '.join(r.undeclared)}",
+            f"  clauses:   {', '.join(r.clauses)}",
+            f"  inputs:    {r.inputs}" if r.inputs else "",
+            f"  expected:  {r.expected}",
+            f"  actual:    {r.actual}",
+            f"  error:     {ulp} ulp (worst), tolerance {tol}",
+            f"  why:       {r.message}",
+            f"  reproduce: {r.repro}",
+            "",
+        ]
     if len(groups) > limit:
         rest = sum(len(m) for _, m in groups[limit:])
-        lines.append(f"... and {len(groups) - limit} more causes ({rest} failed results; all of them are in "
-                     f"--report-json).")
+        lines.append(
+            f"... and {len(groups) - limit} more causes ({rest} failed results; all of them are in --report-json)."
+        )
     return lines
 
 
@@ -69,13 +75,20 @@ def deviation_lines(report: Report) -> list[str]:
     """One line per declared deviation: its model, what it explained, what in its scope it could not."""
     lines = []
     for d in report.deviations:
-        mark = {"held": "declared", "unmatched": "UNMATCHED", "unexpected_pass": "UNEXPECTED PASS",
-                "not_exercised": "not exercised"}[d.status]
+        mark = {
+            "held": "declared",
+            "unmatched": "UNMATCHED",
+            "unexpected_pass": "UNEXPECTED PASS",
+            "not_exercised": "not exercised",
+        }[d.status]
         others = d.unexplained - d.still_failed
         left = (f", {d.still_failed} unexplained (they stay failures)" if d.still_failed else "") + (
-            f", {others} explained by another deviation" if others else "")
-        lines.append(f"  [{mark}] {d.deviation.label}: its model explained {d.explained} of {d.failed} failed "
-                     f"results in scope ({d.matched} ran){left} -- {d.deviation.reason} ({d.deviation.upstream})")
+            f", {others} explained by another deviation" if others else ""
+        )
+        lines.append(
+            f"  [{mark}] {d.deviation.label}: its model explained {d.explained} of {d.failed} failed "
+            f"results in scope ({d.matched} ran){left} -- {d.deviation.reason} ({d.deviation.upstream})"
+        )
     return lines
 
 
@@ -85,19 +98,25 @@ def _first_not_run(report: Report) -> str:
 
 def render(report: Report, limit: int = MAX_BLOCKS) -> str:
     s = report.summary
-    out = [f"cosine-spec check {report.target}  (spec {report.spec_version}, tier {report.tier}, "
-           f"{len(report.results)} results, {report.seconds:.1f} s, {report.mode})", ""]
+    out = [
+        f"cosine-spec check {report.target}  (spec {report.spec_version}, tier {report.tier}, "
+        f"{len(report.results)} results, {report.seconds:.1f} s, {report.mode})",
+        "",
+    ]
     out += clause_table(report) + [""]
     out += failure_blocks(report, limit)
     if report.deviations:
         out += ["declared deviations:"] + deviation_lines(report) + [""]
-    tail = ("strict run: this makes the run NOT conformant" if report.strict
-            else "not strict (partial run): reported only")
+    tail = (
+        "strict run: this makes the run NOT conformant" if report.strict else "not strict (partial run): reported only"
+    )
     if s["unexpected_passes"]:
         out.append(f"{s['unexpected_passes']} declared deviation(s) passed: update the expectations file ({tail}).")
     if s.get("unmatched"):
-        out.append(f"{s['unmatched']} declared deviation(s) explained none of the failures in their scope: "
-                   f"their models are out of date ({tail}).")
+        out.append(
+            f"{s['unmatched']} declared deviation(s) explained none of the failures in their scope: "
+            f"their models are out of date ({tail})."
+        )
     out.append(verdict_line(report))
     return "\n".join(out)
 
@@ -135,8 +154,13 @@ def verdict_line(report: Report) -> str:
         parts.append(f"not tested: {_with_reasons(untested, report)}")
     missing = report.required_not_tested
     if missing:
-        parts.append("all of them required (--require)" if missing == untested else
-                     f"required but not tested (--require): {_with_reasons(missing, report)}")
-    return ("; ".join(parts) + f". Results: {s['passed']} passed, {s['failed']} failed, {s['declared']} declared, "
-            f"{s['not_tested']} not tested, {s['unexpected_passes']} unexpected passes"
-            + (f", {s['not_run']} not run ({_first_not_run(report)})." if s["not_run"] else "."))
+        parts.append(
+            "all of them required (--require)"
+            if missing == untested
+            else f"required but not tested (--require): {_with_reasons(missing, report)}"
+        )
+    return (
+        "; ".join(parts) + f". Results: {s['passed']} passed, {s['failed']} failed, {s['declared']} declared, "
+        f"{s['not_tested']} not tested, {s['unexpected_passes']} unexpected passes"
+        + (f", {s['not_run']} not run ({_first_not_run(report)})." if s["not_run"] else ".")
+    )

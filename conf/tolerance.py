@@ -47,12 +47,18 @@ def policy() -> Policy:
     """The tolerance policy of `conf/tolerances.toml`."""
     with (resources.files("cosine_spec.conf") / "tolerances.toml").open("rb") as fh:
         raw = tomllib.load(fh)
-    return Policy(safety=float(raw["safety"]), k_value=int(raw["k_value"]), k_grad=int(raw["k_grad"]),
-                  gamma_cap=float(raw["gamma_cap"]),
-                  underflow_ops=int(raw["underflow_ops"]), epsilon=float(raw["epsilon"]),
-                  unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()},
-                  k_elem=int(raw["k_elem"]), accumulation=dict(raw["accumulation"]),
-                  relations=dict(raw["relations"]))
+    return Policy(
+        safety=float(raw["safety"]),
+        k_value=int(raw["k_value"]),
+        k_grad=int(raw["k_grad"]),
+        gamma_cap=float(raw["gamma_cap"]),
+        underflow_ops=int(raw["underflow_ops"]),
+        epsilon=float(raw["epsilon"]),
+        unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()},
+        k_elem=int(raw["k_elem"]),
+        accumulation=dict(raw["accumulation"]),
+        relations=dict(raw["relations"]),
+    )
 
 
 def identity_bound(d, dtype: str) -> np.ndarray:
@@ -208,13 +214,15 @@ def grad_tolerance(case: Case, grad: tuple[np.ndarray, np.ndarray]) -> tuple[np.
             base = s.et[other] - s.ne[own] - s.ne[other]
             first = np.ldexp(np.abs(s.ts[other]) / (s.nm[own] * s.nm[other])[..., None], base[..., None])
             shift2 = s.et["t"] + s.et["p"] + s.et[own] - 3 * s.ne[own] - s.ne[other]
-            second = np.ldexp((s.sabs / (s.nm[own] ** 3 * s.nm[other]))[..., None] * np.abs(s.ts[own]),
-                              shift2[..., None])
+            second = np.ldexp(
+                (s.sabs / (s.nm[own] ** 3 * s.nm[other]))[..., None] * np.abs(s.ts[own]), shift2[..., None]
+            )
             # Underflow: an absolute error eta in a normalized vector or in w / N is amplified by the
             # factors applied after it, 1 / n_own and 1 / n_other (up to 1e6 each) or the gradient itself.
             amplify = 1.0 + (coef * (r[own] + r[other]))[..., None] + first + second
-            bound = np.moveaxis(coef[..., None] * (first + second) * g
-                                + amplify * pol.underflow(case.dtype), -1, s.axis)
+            bound = np.moveaxis(
+                coef[..., None] * (first + second) * g + amplify * pol.underflow(case.dtype), -1, s.axis
+            )
             full = np.asarray(exp, dtype=np.float64)
             bound = reduce_to(bound, full.shape) if bound.shape != full.shape else bound
             out.append(pol.safety * (np.broadcast_to(bound, full.shape) + u * np.abs(full)))

@@ -35,8 +35,10 @@ ERROR_KINDS = {
     "interrupt": ("KeyboardInterrupt", "BaseException"),
 }
 # A hex float as C99 `%a` writes it (`0x1.8p+1`, `-0x0p+0`), or inf / nan in any case, optionally signed.
-HEX_FLOAT = re.compile(r"[+-]?(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?"
-                       r"|(?i:inf|infinity|nan))")
+HEX_FLOAT = re.compile(
+    r"[+-]?(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?"
+    r"|(?i:inf|infinity|nan))"
+)
 LINE_OVERHEAD = 1 << 16  # bytes of a reply line beyond its elements' text
 BYTES_PER_ELEMENT = 32  # longest hex float ("-0x1.fffffffffffffp+1023") with quotes and a comma, rounded up
 
@@ -48,6 +50,7 @@ def reply_limit(call: Call | None) -> int:
 
 
 # --- arrays ---------------------------------------------------------------------------------------------
+
 
 def encode_array(a: np.ndarray | np.generic, binary: bool = False) -> dict:
     """An array as a wire ARRAY; numpy scalars carry `"scalar": true` (a Python-only distinction).
@@ -107,8 +110,7 @@ def array_problem(obj: object, limit: int | None, what: str) -> str | None:
     dtype, shape, data = obj.get("dtype"), obj.get("shape"), obj.get("data")
     if dtype not in WIRE_DTYPES:
         return f"{what} has dtype {str(dtype)[:40]!r}; allowed: {', '.join(WIRE_DTYPES)}"
-    if not (isinstance(shape, list) and len(shape) <= 32
-            and all(type(n) is int and 0 <= n < 1 << 62 for n in shape)):
+    if not (isinstance(shape, list) and len(shape) <= 32 and all(type(n) is int and 0 <= n < 1 << 62 for n in shape)):
         return f"{what} has shape {str(shape)[:60]}; a shape is a list of at most 32 integers >= 0"
     size = math.prod(shape)
     if limit is not None and size > limit:
@@ -136,31 +138,36 @@ def decode_array(obj: dict, limit: int | None, what: str = "the array") -> np.nd
             raw = base64.b64decode(obj["b64"], validate=True)
         except ValueError:
             raise ValueError(f"{what}: b64 is not base64") from None
-        return np.frombuffer(raw, DTYPES.get(dtype, np.dtype(dtype)).newbyteorder("<")).astype(
-            DTYPES.get(dtype, np.dtype(dtype))).reshape(obj["shape"])
+        return (
+            np.frombuffer(raw, DTYPES.get(dtype, np.dtype(dtype)).newbyteorder("<"))
+            .astype(DTYPES.get(dtype, np.dtype(dtype)))
+            .reshape(obj["shape"])
+        )
     if dtype in FLOAT_DTYPES:
         for i, s in enumerate(data):
             if type(s) is not str or not HEX_FLOAT.fullmatch(s):
-                raise ValueError(f"{what}: element {i} is {str(s)[:40]!r}, not a hex float string "
-                                 f"(e.g. \"0x1.8p-1\", \"-0x0p+0\", \"inf\", \"nan\")")
+                raise ValueError(
+                    f"{what}: element {i} is {str(s)[:40]!r}, not a hex float string "
+                    f'(e.g. "0x1.8p-1", "-0x0p+0", "inf", "nan")'
+                )
         try:
             wide = np.array([float.fromhex(s) for s in data], dtype=np.float64)
         except OverflowError:
-            raise ValueError(f"{what}: an element's exponent is beyond float64 (write \"inf\")") from None
+            raise ValueError(f'{what}: an element\'s exponent is beyond float64 (write "inf")') from None
         with np.errstate(all="ignore"):
             arr = wide.astype(DTYPES[dtype])
             back = arr.astype(np.float64)
         bad = np.flatnonzero((back != wide) & ~(np.isnan(back) & np.isnan(wide)))
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"{what}: element {i} ({data[i]}) is not a {dtype} value; round it to {dtype} "
-                             f"before writing it")
+            raise ValueError(
+                f"{what}: element {i} ({data[i]}) is not a {dtype} value; round it to {dtype} before writing it"
+            )
     else:
         kind = bool if dtype == "bool" else int
         for i, s in enumerate(data):
             if type(s) is not kind:
-                raise ValueError(f"{what}: element {i} is {str(s)[:40]!r}, not a JSON {kind.__name__} "
-                                 f"(dtype {dtype})")
+                raise ValueError(f"{what}: element {i} is {str(s)[:40]!r}, not a JSON {kind.__name__} (dtype {dtype})")
         try:
             arr = np.array(data, dtype=dtype)
         except OverflowError as exc:
@@ -169,6 +176,7 @@ def decode_array(obj: dict, limit: int | None, what: str = "the array") -> np.nd
 
 
 # --- requests -------------------------------------------------------------------------------------------
+
 
 def call_request(rid: int, call: Call, binary: bool = False) -> dict:
     """The `call` request of `call`: every argument, the omitted ones listed (and absent from `args`)."""
@@ -195,6 +203,7 @@ def decode_call(msg: dict) -> Call:
 
 
 # --- replies --------------------------------------------------------------------------------------------
+
 
 def outcome_reply(rid: int, out: Outcome, fn: str, binary: bool = False) -> dict:
     """A reply for an `Outcome` of a call or a check (the Python worker's side)."""
@@ -227,27 +236,30 @@ def decode_reply(line: bytes, rid: int, call: Call | None) -> Outcome:
         msg = json.loads(line)
     except (ValueError, RecursionError) as exc:
         shown = line[:80].decode("utf-8", "backslashreplace")
-        return Outcome(invalid=f"protocol: the reply is not a JSON line ({type(exc).__name__}: "
-                               f"{str(exc)[:80]}); it starts {shown!r}")
-    if not isinstance(msg, dict) or msg.get("id") != rid or msg.get("type") not in ("result", "error",
-                                                                                      "invalid", "ok"):
+        return Outcome(
+            invalid=f"protocol: the reply is not a JSON line ({type(exc).__name__}: "
+            f"{str(exc)[:80]}); it starts {shown!r}"
+        )
+    if not isinstance(msg, dict) or msg.get("id") != rid or msg.get("type") not in ("result", "error", "invalid", "ok"):
         head = {k: msg[k] for k in ("type", "id") if k in msg} if isinstance(msg, dict) else msg
-        return Outcome(invalid=f"protocol: expected a reply (result, error, invalid or ok) to request {rid}, "
-                               f"got {_text(head, 120)}")
+        return Outcome(
+            invalid=f"protocol: expected a reply (result, error, invalid or ok) to request {rid}, "
+            f"got {_text(head, 120)}"
+        )
     kind = msg["type"]
     if kind == "error":
         ekind = msg.get("kind")
         if ekind not in ERROR_KINDS:
-            return Outcome(invalid=f"protocol: error kind {_text(ekind, 40)!r}; the kinds are "
-                                   f"{', '.join(ERROR_KINDS)}")
+            return Outcome(invalid=f"protocol: error kind {_text(ekind, 40)!r}; the kinds are {', '.join(ERROR_KINDS)}")
         name = msg.get("name") if isinstance(msg.get("name"), str) else ekind
         message = msg.get("message") if isinstance(msg.get("message"), str) else ""
         return Outcome(raised=Raised(name[:80], ERROR_KINDS[ekind], message.strip()[:300]))
     if kind == "invalid":
         return Outcome(invalid=f"broken contract: {_text(msg.get('message', ''))}")
     if call is None:
-        return Outcome() if kind == "ok" else Outcome(invalid=f"protocol: a check is answered by ok or error, "
-                                                              f"got {kind}")
+        return (
+            Outcome() if kind == "ok" else Outcome(invalid=f"protocol: a check is answered by ok or error, got {kind}")
+        )
     if kind == "ok":
         return Outcome(invalid="protocol: a call is answered by result, error or invalid, got ok")
     modified = msg.get("modified", [])
@@ -257,8 +269,10 @@ def decode_reply(line: bytes, rid: int, call: Call | None) -> Outcome:
         if call.fn == "grad":
             grads = msg.get("grads")
             if not (isinstance(grads, list) and len(grads) == 2):
-                return Outcome(invalid="protocol: a grad result holds grads, a list of 2 arrays "
-                                       f"(d_y_true, d_y_pred); got {_text(grads, 60)}")
+                return Outcome(
+                    invalid="protocol: a grad result holds grads, a list of 2 arrays "
+                    f"(d_y_true, d_y_pred); got {_text(grads, 60)}"
+                )
             value = tuple(decode_array(g, limit, n) for g, n in zip(grads, ("d_y_true", "d_y_pred"), strict=True))
         else:
             value = decode_array(msg.get("value"), limit, "the result")
@@ -268,6 +282,7 @@ def decode_reply(line: bytes, rid: int, call: Call | None) -> Outcome:
 
 
 # --- handshake ------------------------------------------------------------------------------------------
+
 
 def hello_problem(msg: object) -> str | None:
     """Why a first line is not a valid `hello` of this protocol version, or None."""
@@ -284,8 +299,12 @@ def hello_problem(msg: object) -> str | None:
     if not isinstance(feats, dict) or not all(isinstance(feats.get(f, False), bool) for f in ("grad", "binary")):
         return f"hello features is {_text(feats, 80)}; an object with grad (bool) and checks (list)"
     for chk in feats.get("checks", []):
-        if not (isinstance(chk, dict) and isinstance(chk.get("id"), str) and isinstance(chk.get("clauses"), list)
-                and all(isinstance(c, str) for c in chk["clauses"])
-                and chk.get("dtype", "float32") in FLOAT_DTYPES):
+        if not (
+            isinstance(chk, dict)
+            and isinstance(chk.get("id"), str)
+            and isinstance(chk.get("clauses"), list)
+            and all(isinstance(c, str) for c in chk["clauses"])
+            and chk.get("dtype", "float32") in FLOAT_DTYPES
+        ):
             return f"hello check {_text(chk, 80)}; each is {{id, clauses, dtype}}"
     return None

@@ -34,7 +34,7 @@ class Channel:
         data = (json.dumps(msg, allow_nan=False, separators=(",", ":")) + "\n").encode()
         view = memoryview(data)
         while view:
-            view = view[os.write(self.wfd, view):]
+            view = view[os.write(self.wfd, view) :]
 
     def requests(self):
         for line in self.reader:
@@ -44,9 +44,14 @@ class Channel:
 def hello(adapter) -> dict:
     checks = [{"id": c.id, "clauses": list(c.clauses), "dtype": c.dtype} for c in adapter.extra_checks()]
     version = getattr(adapter, "version", "")
-    return {"type": "hello", "protocol": wire.PROTOCOL, "name": adapter.name, "version": str(version),
-            "dtypes": sorted(adapter.dtypes, key=wire.FLOAT_DTYPES.index),
-            "features": {"grad": bool(adapter.has_grad), "checks": checks, "binary": True}}
+    return {
+        "type": "hello",
+        "protocol": wire.PROTOCOL,
+        "name": adapter.name,
+        "version": str(version),
+        "dtypes": sorted(adapter.dtypes, key=wire.FLOAT_DTYPES.index),
+        "features": {"grad": bool(adapter.has_grad), "checks": checks, "binary": True},
+    }
 
 
 def _guarded(job) -> Outcome:

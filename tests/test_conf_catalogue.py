@@ -80,12 +80,18 @@ def test_fast_tier_rejects_every_wrong_implementation(cases):
     assert escaped == []
 
 
-@pytest.mark.parametrize(("target", "code"), [("tests.catalogue.wrong:no_epsilon", 1),
-                                              ("tests.catalogue.correct:pow2_scaled", 0)])
+@pytest.mark.parametrize(
+    ("target", "code"), [("tests.catalogue.wrong:no_epsilon", 1), ("tests.catalogue.correct:pow2_scaled", 0)]
+)
 def test_real_cli_exit_codes(target, code, tmp_path):
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", "fast",
-                           "--report-json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", "fast", "--report-json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert ("NOT CONFORMANT" in proc.stdout) == (code == 1)
     if code:

@@ -118,22 +118,29 @@ def test_wrong_call_contract_rejected_naming_its_clause(impl, clause, cases):
     report = run(CallableAdapter(impl, impl.__name__), golden=cases, clauses=[clause], timeout=None)
     assert report.exit_code == 1
     assert report.clauses[clause] == "failed", report.clauses
-    firsts = {r.failed_clauses[0] if clause not in r.failed_clauses else clause
-              for r in report.results if r.status == "failed"}
+    firsts = {
+        r.failed_clauses[0] if clause not in r.failed_clauses else clause
+        for r in report.results
+        if r.status == "failed"
+    }
     assert clause in firsts
 
 
 def test_fast_tier_rejects_every_wrong_call_contract(cases):
-    escaped = [impl.__name__ for impl, clause in WRONG
-               if (r := run(CallableAdapter(impl, impl.__name__), golden=cases, tier="fast", timeout=None)).exit_code
-               != 1 or r.clauses.get(clause) != "failed"]
+    escaped = [
+        impl.__name__
+        for impl, clause in WRONG
+        if (r := run(CallableAdapter(impl, impl.__name__), golden=cases, tier="fast", timeout=None)).exit_code != 1
+        or r.clauses.get(clause) != "failed"
+    ]
     assert escaped == []
 
 
 def test_numpy_scalar_for_a_0d_result_conforms(cases):
     impl = _target("numpy_scalar_result", _numpy_scalar)
-    report = run(CallableAdapter(impl, impl.__name__), golden=cases, clauses=["CS-OUT-2", "CS-API-1", "CS-API-4"],
-                 timeout=None)
+    report = run(
+        CallableAdapter(impl, impl.__name__), golden=cases, clauses=["CS-OUT-2", "CS-API-1", "CS-API-4"], timeout=None
+    )
     assert report.exit_code == 0, [r.message for r in report.results if r.status == "failed"][:5]
     assert report.clauses["CS-OUT-2"] == "passed"
 
@@ -143,8 +150,10 @@ def test_a_value_bug_is_blamed_on_its_clause_not_on_the_contract(cases):
         return -base(y_true, y_pred, sample_weight, axis=axis, reduction=reduction)
 
     report = run(CallableAdapter(wrong_sign, "wrong_sign"), golden=cases, clauses=["CS-API-4"], timeout=None)
-    golden = {r.id: r for r in run(CallableAdapter(wrong_sign, "wrong_sign"), golden=cases,
-                                   cases="sw-*", timeout=None).results}
+    golden = {
+        r.id: r
+        for r in run(CallableAdapter(wrong_sign, "wrong_sign"), golden=cases, cases="sw-*", timeout=None).results
+    }
     layout = [r for r in report.results if r.id.endswith("/layouts") and r.id.startswith("sw-")]
     assert layout and all(r.status == "failed" for r in layout)
     assert all(r.failed_clauses == golden[r.id.split("/")[0]].failed_clauses for r in layout)

@@ -62,11 +62,9 @@ MALFORMED = {
     "empty dtypes": (_entry("a", "no-clip", "geom-*", dtypes="[]"), None, "`dtypes`"),
     "unknown dtype": (_entry("a", "no-clip", "geom-*", dtypes='["f8"]'), None, "`dtypes`"),
     "missing parameter": (_entry("a", "error-class", "error-*"), None, "needs the parameter `raises`"),
-    "parameter of another change": (_entry("a", "no-clip", "geom-*", 'raises = "TypeError"'), None,
-                                    "belongs to none"),
+    "parameter of another change": (_entry("a", "no-clip", "geom-*", 'raises = "TypeError"'), None, "belongs to none"),
     "mistyped parameter": (_entry("a", "epsilon-on-norm", "tiny-*", 'epsilon = "small"'), None, "must be a float"),
-    "no reason": ('[[deviation]]\nname = "a"\nmodel = "no-clip"\ncases = "geom-*"\nupstream = "u"\n', None,
-                  "`reason`"),
+    "no reason": ('[[deviation]]\nname = "a"\nmodel = "no-clip"\ncases = "geom-*"\nupstream = "u"\n', None, "`reason`"),
     "unknown top-level key": ("other = 1\n", None, "unknown top-level keys"),
     "deviation not a table array": ("deviation = 3\n", None, "array of tables"),
     "not toml": ("not toml [", None, "cannot read"),
@@ -91,8 +89,11 @@ def test_every_change_is_documented_with_its_parameters():
 
 
 def test_a_valid_file_loads_with_its_parameters(tmp_path, catalogue):
-    path = _file(tmp_path, _entry("errs", ["broadcast", "error-class"], "error-*", 'raises = "InvalidArgumentError"')
-                 + _entry("eps", "epsilon-on-norm", ["tiny-*", "zero-*"], "epsilon = 0", '["float32"]'))
+    path = _file(
+        tmp_path,
+        _entry("errs", ["broadcast", "error-class"], "error-*", 'raises = "InvalidArgumentError"')
+        + _entry("eps", "epsilon-on-norm", ["tiny-*", "zero-*"], "epsilon = 0", '["float32"]'),
+    )
     errs, eps = load_expectations(path, case_ids=[c.id for c in catalogue])
     assert errs.model.params == {"raises": "InvalidArgumentError"} and errs.changes == ["broadcast", "error-class"]
     assert eps.model.params == {"epsilon": 0.0} and eps.dtypes == ("float32",)
@@ -113,8 +114,9 @@ def test_the_empty_model_predicts_the_oracle(catalogue):
             continue
         assert models.explains(spec, case, [plain_call(case)], [Outcome(value=case.expected)]), case.id
         if case.gradients:  # one of the alternatives (the clamp branch of a vector near 1e-12 may go either way)
-            assert any(models.explains(spec, case, [plain_call(case, "grad")], [Outcome(value=alt)])
-                       for alt in case.gradients), case.id + "/grad"
+            assert any(
+                models.explains(spec, case, [plain_call(case, "grad")], [Outcome(value=alt)]) for alt in case.gradients
+            ), case.id + "/grad"
         checked += 1
     assert checked > 200
 
@@ -189,8 +191,9 @@ def test_the_right_model_declares_exactly_the_failures_it_predicts(tmp_path, cat
     families = ("zero", "tiny")
     bare = _report(tmp_path, catalogue, target, "", families)
     assert bare.summary["failed"] > 0
-    report = _report(tmp_path, catalogue, target, _entry("no-eps", "epsilon-on-norm", ["zero-*", "tiny-*"],
-                                                         "epsilon = 0"), families)
+    report = _report(
+        tmp_path, catalogue, target, _entry("no-eps", "epsilon-on-norm", ["zero-*", "tiny-*"], "epsilon = 0"), families
+    )
     dev = report.deviations[0]
     assert report.exit_code == 0 and dev.status == "held" and dev.explained == dev.failed == bare.summary["failed"]
     assert all(r.declared_by == ["no-eps"] for r in report.results if r.status == "declared")
@@ -200,8 +203,9 @@ def test_the_right_model_declares_exactly_the_failures_it_predicts(tmp_path, cat
 def test_a_wrong_model_explains_nothing_and_the_failures_stay(tmp_path, catalogue):
     target = CallableAdapter(no_epsilon, "no_epsilon")
     for model, params in (("no-clip", ""), ("epsilon-on-norm", "epsilon = 1e-6"), ("dtype-arithmetic", "")):
-        report = _report(tmp_path, catalogue, target, _entry("wrong", model, ["zero-*", "tiny-*"], params),
-                         ("zero", "tiny"))
+        report = _report(
+            tmp_path, catalogue, target, _entry("wrong", model, ["zero-*", "tiny-*"], params), ("zero", "tiny")
+        )
         dev = report.deviations[0]
         assert report.exit_code == 1 and report.summary["failed"] > 0, model
         assert dev.explained < dev.failed and dev.unexplained == report.summary["failed"], model
@@ -216,8 +220,9 @@ def test_an_entry_out_of_date_fails_a_strict_run(tmp_path, catalogue):
     ref = _report(tmp_path, catalogue, "reference", _entry("stale", "no-clip", "seed-*"), ("seed",))
     assert ref.deviations[0].status == "unexpected_pass" and ref.exit_code == 1
     target = CallableAdapter(no_epsilon, "no_epsilon")
-    body = (_entry("right", "epsilon-on-norm", ["zero-*", "tiny-*"], "epsilon = 0")
-            + _entry("wrong", "weights-numpy", ["zero-*"]))
+    body = _entry("right", "epsilon-on-norm", ["zero-*", "tiny-*"], "epsilon = 0") + _entry(
+        "wrong", "weights-numpy", ["zero-*"]
+    )
     report = _report(tmp_path, catalogue, target, body, ("zero", "tiny"))
     assert [d.status for d in report.deviations] == ["held", "unmatched"]
     assert report.deviations[1].unexplained > 0 and report.deviations[1].still_failed == 0
@@ -246,13 +251,18 @@ def _hostile_files(prefixes: list[str]) -> dict[str, str]:
     params = 'raises = "NoneType", epsilon = 0'
     per_family_all = "".join(_entry(f"all-{p}", every, f"{p}-*", params) for p in prefixes)
     own = {"error-class": 'raises = "NoneType"', "epsilon-on-norm": "epsilon = 0"}
-    per_change = "".join(_entry(f"{c}-{p}", c, [f"{p}-*", f"{p}-*/grad"], own.get(c, ""))
-                         for p in prefixes for c in every)
-    raise_type = "".join(_entry(f"te-{p}", ["error-class", "broadcast"], f"{p}-*", 'raises = "TypeError"')
-                         for p in prefixes)
-    return {"every change per family": per_family_all, "each change per family": per_change,
-            "error class TypeError per family": raise_type,
-            "halves of the catalogue": _entry("a", every, "[a-m]*", params) + _entry("b", every, "[n-z]*", params)}
+    per_change = "".join(
+        _entry(f"{c}-{p}", c, [f"{p}-*", f"{p}-*/grad"], own.get(c, "")) for p in prefixes for c in every
+    )
+    raise_type = "".join(
+        _entry(f"te-{p}", ["error-class", "broadcast"], f"{p}-*", 'raises = "TypeError"') for p in prefixes
+    )
+    return {
+        "every change per family": per_family_all,
+        "each change per family": per_change,
+        "error class TypeError per family": raise_type,
+        "halves of the catalogue": _entry("a", every, "[a-m]*", params) + _entry("b", every, "[n-z]*", params),
+    }
 
 
 @pytest.mark.parametrize("target", [_returns_none, _raises_everywhere], ids=["returns None", "raises TypeError"])

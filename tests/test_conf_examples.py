@@ -12,8 +12,9 @@ from cosine_spec.conf.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE, GCC = shutil.which("node"), shutil.which("gcc")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (CI has it): the JavaScript example "
-                                                     "cannot run")
+needs_node = pytest.mark.skipif(
+    NODE is None, reason="node is not installed (CI has it): the JavaScript example cannot run"
+)
 needs_gcc = pytest.mark.skipif(GCC is None, reason="gcc is not installed (CI has it): the C example cannot be built")
 
 
@@ -23,15 +24,30 @@ def c_programs(tmp_path_factory):
     built = {}
     for name, flags in (("cosine", []), ("broken", ["-DBROKEN"])):
         built[name] = out / name
-        subprocess.run([GCC, "-O2", "-std=c99", "-Wall", "-Werror", *flags, "-o", str(built[name]),
-                        str(ROOT / "examples" / "c" / "cosine.c"), "-lm"], check=True, timeout=120)
+        subprocess.run(
+            [
+                GCC,
+                "-O2",
+                "-std=c99",
+                "-Wall",
+                "-Werror",
+                *flags,
+                "-o",
+                str(built[name]),
+                str(ROOT / "examples" / "c" / "cosine.c"),
+                "-lm",
+            ],
+            check=True,
+            timeout=120,
+        )
     return built
 
 
 def _conformant_in_its_dtypes(target: str) -> None:
     report = run(target)
-    assert report.mode == "worker" and report.exit_code == 0, [r.message for r in report.results
-                                                                if r.status == "failed"][:3]
+    assert report.mode == "worker" and report.exit_code == 0, [
+        r.message for r in report.results if r.status == "failed"
+    ][:3]
     tested = {r.dtype for r in report.results if r.status == "passed"}
     assert tested == {"float32", "float64"}
     assert all(r.status == "not_tested" for r in report.results if r.dtype in ("float16", "bfloat16"))

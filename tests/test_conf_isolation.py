@@ -26,13 +26,28 @@ SEED = ["--tier", "fast", "--cases", "seed-*"]
 
 def check(tmp_path: Path, target: str, *args: str, env: dict | None = None) -> tuple[int, str, float]:
     """Run `cosine-spec check` from `tmp_path` (reports r.json and r.xml there); return status, output, time."""
-    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CORPUS), os.environ.get("PYTHONPATH", "")]),
-               **(env or {})}
-    argv = [sys.executable, "-m", "cosine_spec.conf.cli", "check", target, *LIMITS, *args,
-            "--report-json", "r.json", "--junit-xml", "r.xml"]
+    environ = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(CORPUS), os.environ.get("PYTHONPATH", "")]),
+        **(env or {}),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "cosine_spec.conf.cli",
+        "check",
+        target,
+        *LIMITS,
+        *args,
+        "--report-json",
+        "r.json",
+        "--junit-xml",
+        "r.xml",
+    ]
     t0 = time.monotonic()
-    proc = subprocess.run(argv, cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=BOUND,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        argv, cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=BOUND, stdin=subprocess.DEVNULL
+    )
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - t0
 
 
@@ -54,8 +69,11 @@ FAILING = [
     ("keyboard_interrupt", SEED, "raised KeyboardInterrupt"),
     ("patch_harness", SEED, "value at index"),  # judged on its zeros: the patches never reach the judge
     ("rewrite_golden", SEED, "value at index"),
-    ("rebind_valueerror", ["--tier", "fast", "--cases", "error-float32-*"],
-     "expected raises ValueError, raised Exception"),
+    (
+        "rebind_valueerror",
+        ["--tier", "fast", "--cases", "error-float32-*"],
+        "expected raises ValueError, raised Exception",
+    ),
     ("fake_ndarray", SEED, "the result is a Fake; the contract requires a numpy array"),
     ("regex_hang", SEED, "timed out after 2"),
     ("repr_hang", SEED, "value at index"),
@@ -133,8 +151,13 @@ def _alive(pid: int) -> bool:
 def test_the_users_ctrl_c_stops_the_run_and_its_worker(tmp_path):
     pidfile = tmp_path / "pids"
     env = {**os.environ, "PYTHONPATH": str(CORPUS), "COSINE_SPEC_TEST_PIDFILE": str(pidfile)}
-    proc = subprocess.Popen([sys.executable, "-m", "cosine_spec.conf.cli", "check", "hangs_always:f", *SEED],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cosine_spec.conf.cli", "check", "hangs_always:f", *SEED],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not pidfile.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -161,17 +184,25 @@ PROTOCOL = [
 
 @pytest.mark.parametrize(("mode", "said"), PROTOCOL, ids=[m for m, _ in PROTOCOL])
 def test_broken_protocol_is_a_failed_case(tmp_path, mode, said):
-    status, out, _ = check(tmp_path, f"cmd:{sys.executable} {CORPUS / 'bad_protocol.py'} {mode}",
-                           "--cases", "seed-ex1-*")
+    status, out, _ = check(
+        tmp_path, f"cmd:{sys.executable} {CORPUS / 'bad_protocol.py'} {mode}", "--cases", "seed-ex1-*"
+    )
     assert status == 1, out
     doc, _ = reports(tmp_path)
     assert any(said in r["message"] for r in doc["cases"] if r["status"] == "failed"), out
     assert doc["summary"]["passed"] == 0
 
 
-@pytest.mark.parametrize(("mode", "said"), [("no_hello", "exited with status 5 before writing its hello line; "
-                                                        "its last stderr lines: cannot find my model file"),
-                                            ("old", "protocol version 99; this harness speaks version 1")])
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        (
+            "no_hello",
+            "exited with status 5 before writing its hello line; its last stderr lines: cannot find my model file",
+        ),
+        ("old", "protocol version 99; this harness speaks version 1"),
+    ],
+)
 def test_a_target_that_cannot_say_hello_is_a_setup_error(tmp_path, mode, said):
     status, out, _ = check(tmp_path, f"cmd:{sys.executable} {CORPUS / 'bad_protocol.py'} {mode}", *SEED)
     assert status == 2 and said in out

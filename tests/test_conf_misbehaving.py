@@ -47,8 +47,9 @@ def few_cases():
     return [c for c in load_cases() if c.family == "seed"][:6]
 
 
-@pytest.mark.parametrize("fn", [raises, exits, returns_none, returns_list, wrong_shape, bad_grad],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn", [raises, exits, returns_none, returns_list, wrong_shape, bad_grad], ids=lambda f: f.__name__
+)
 def test_misbehaving_target_fails_cases(fn, few_cases):
     report = run(CallableAdapter(fn, fn.__name__), golden=few_cases, timeout=None)
     assert report.exit_code == 1

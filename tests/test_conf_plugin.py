@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def _pytest(tmp_path, *args):
     (tmp_path / "test_dummy.py").write_text("def test_ok():\n    assert True\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path), *args],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_plugin_harmless_without_option(tmp_path):

@@ -18,8 +18,7 @@ from tests.catalogue.correct import pow2_scaled
 def test_policy_is_read_from_toml():
     pol = tolerance.policy()
     assert pol.safety >= 1 and pol.epsilon == 1e-12
-    assert pol.unit_roundoff == {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24,
-                                 "float64": 2.0**-53}
+    assert pol.unit_roundoff == {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24, "float64": 2.0**-53}
 
 
 def test_gamma_is_highams_below_the_cap_and_linear_beyond():
@@ -38,10 +37,17 @@ def test_half_precision_sums_are_judged_in_float32_accumulation():
         assert pol.gamma(1000, dtype) == pytest.approx(1000 * u32 / (1 - 1000 * u32))
 
 
-@pytest.mark.parametrize(("x", "dtype", "want"), [
-    (1.0, "float32", 2.0**-23), (1.5, "float64", 2.0**-52), (0.0, "float32", 2.0**-149),
-    (0.0, "float16", 2.0**-24), (65504.0, "float16", 32.0), (1.0, "bfloat16", 2.0**-7),
-])
+@pytest.mark.parametrize(
+    ("x", "dtype", "want"),
+    [
+        (1.0, "float32", 2.0**-23),
+        (1.5, "float64", 2.0**-52),
+        (0.0, "float32", 2.0**-149),
+        (0.0, "float16", 2.0**-24),
+        (65504.0, "float16", 32.0),
+        (1.0, "bfloat16", 2.0**-7),
+    ],
+)
 def test_ulp(x, dtype, want):
     assert tolerance.ulp(np.array(x), dtype) == want
 
@@ -64,11 +70,17 @@ def test_value_tolerance_scales_with_length_and_dtype():
         assert tols[dtype, lengths[0]] <= tols[dtype, lengths[-1]]
 
 
-@pytest.mark.parametrize("text", ['[[deviation]]\nreason = "r"\nupstream = "u"\n',
-                                  '[[deviation]]\nclause = "CS-VAL-1"\nupstream = "u"\n',
-                                  '[[deviation]]\nclause = "CS-VAL-1"\nreason = "r"\nupstream = "u"\nbogus = 1\n',
-                                  '[[deviation]]\ncases = "x"\nreason = "r"\nupstream = "u"\ndtypes = ["f8"]\n',
-                                  'deviation = 3\nother = 1\n', "not toml ["])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[deviation]]\nreason = "r"\nupstream = "u"\n',
+        '[[deviation]]\nclause = "CS-VAL-1"\nupstream = "u"\n',
+        '[[deviation]]\nclause = "CS-VAL-1"\nreason = "r"\nupstream = "u"\nbogus = 1\n',
+        '[[deviation]]\ncases = "x"\nreason = "r"\nupstream = "u"\ndtypes = ["f8"]\n',
+        "deviation = 3\nother = 1\n",
+        "not toml [",
+    ],
+)
 def test_malformed_expectations_rejected(text, tmp_path):
     path = tmp_path / "e.toml"
     path.write_text("format = 2\n" + text)

@@ -30,7 +30,7 @@ def test_the_schema_is_valid():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-SPECIAL = np.array([0.0, -0.0, 1.5, -2.0**-1074, 2.0**-1022, np.finfo(np.float64).max, np.inf, -np.inf, np.nan])
+SPECIAL = np.array([0.0, -0.0, 1.5, -(2.0**-1074), 2.0**-1022, np.finfo(np.float64).max, np.inf, -np.inf, np.nan])
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
@@ -47,8 +47,22 @@ def test_arrays_cross_exactly(dtype, binary):
     assert np.array_equal(np.signbit(back.astype(np.float64)), np.signbit(a.astype(np.float64)))
 
 
-@pytest.mark.parametrize("text", ["0x1.8p+1", "-0x0p+0", "0x1p-1074", "inf", "-inf", "nan", "-nan", "0X1P3",
-                                  "Infinity", "0x.8p0", "0x1.fffffffffffffp+1023"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0x1.8p+1",
+        "-0x0p+0",
+        "0x1p-1074",
+        "inf",
+        "-inf",
+        "nan",
+        "-nan",
+        "0X1P3",
+        "Infinity",
+        "0x.8p0",
+        "0x1.fffffffffffffp+1023",
+    ],
+)
 def test_hex_grammar_accepts_what_printf_and_float_hex_write(text):
     assert wire.HEX_FLOAT.fullmatch(text)
     assert valid({"type": "result", "id": 1, "value": {"dtype": "float64", "shape": [1], "data": [text]}}, "result")
@@ -57,8 +71,11 @@ def test_hex_grammar_accepts_what_printf_and_float_hex_write(text):
 @pytest.mark.parametrize("text", ["0.5", "10", "1e3", " 0x1p0", "0x1p", "0x", "infin", "0x1.8p+1 ", ""])
 def test_hex_grammar_refuses_decimal_and_partial_numbers(text):
     assert not wire.HEX_FLOAT.fullmatch(text)
-    out = wire.decode_reply(json.dumps({"type": "result", "id": 1, "value": {
-        "dtype": "float64", "shape": [1], "data": [text]}}).encode(), 1, Call("loss", None, None, expect_size=1))
+    out = wire.decode_reply(
+        json.dumps({"type": "result", "id": 1, "value": {"dtype": "float64", "shape": [1], "data": [text]}}).encode(),
+        1,
+        Call("loss", None, None, expect_size=1),
+    )
     assert out.invalid and "not a hex float" in out.invalid
 
 
@@ -74,24 +91,34 @@ def test_a_call_carries_omitted_arguments_layouts_and_python_floats():
     assert np.array_equal(back.y_true, a) and back.y_true.dtype == a.dtype
 
 
-@pytest.mark.parametrize(("reply", "said"), [
-    ({"type": "result", "id": 2, "value": {"dtype": "float32", "shape": [], "data": ["0x1p0"]}}, "to request 1"),
-    ({"type": "result", "id": 1, "value": {"dtype": "complex64", "shape": [], "data": ["0x1p0"]}}, "dtype"),
-    ({"type": "result", "id": 1, "value": {"dtype": "float32", "shape": [10**9], "data": []}}, "refused unread"),
-    ({"type": "result", "id": 1, "value": {"dtype": "float32", "shape": [2], "data": ["0x1p0"]}}, "data holds 1"),
-    ({"type": "result", "id": 1, "value": {"dtype": "float32", "shape": [], "data": ["0x1p-200"]}}, "not a float32"),
-    ({"type": "result", "id": 1, "value": {"dtype": "float64", "shape": [], "data": ["0x1p99999"]}}, "beyond float64"),
-    ({"type": "error", "id": 1, "kind": "panic"}, "error kind 'panic'"),
-    ({"type": "ok", "id": 1}, "got ok"),
-])
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        ({"type": "result", "id": 2, "value": {"dtype": "float32", "shape": [], "data": ["0x1p0"]}}, "to request 1"),
+        ({"type": "result", "id": 1, "value": {"dtype": "complex64", "shape": [], "data": ["0x1p0"]}}, "dtype"),
+        ({"type": "result", "id": 1, "value": {"dtype": "float32", "shape": [10**9], "data": []}}, "refused unread"),
+        ({"type": "result", "id": 1, "value": {"dtype": "float32", "shape": [2], "data": ["0x1p0"]}}, "data holds 1"),
+        (
+            {"type": "result", "id": 1, "value": {"dtype": "float32", "shape": [], "data": ["0x1p-200"]}},
+            "not a float32",
+        ),
+        (
+            {"type": "result", "id": 1, "value": {"dtype": "float64", "shape": [], "data": ["0x1p99999"]}},
+            "beyond float64",
+        ),
+        ({"type": "error", "id": 1, "kind": "panic"}, "error kind 'panic'"),
+        ({"type": "ok", "id": 1}, "got ok"),
+    ],
+)
 def test_broken_replies_are_invalid_outcomes_naming_the_problem(reply, said):
     out = wire.decode_reply(json.dumps(reply).encode(), 1, Call("loss", None, None, expect_size=1))
     assert out.invalid and said in out.invalid and out.value is None
 
 
 def test_error_kinds_map_to_the_classes_the_judge_compares():
-    out = wire.decode_reply(b'{"type":"error","id":1,"kind":"value_error","name":"RangeError","message":"m"}', 1,
-                            Call("loss", None, None))
+    out = wire.decode_reply(
+        b'{"type":"error","id":1,"kind":"value_error","name":"RangeError","message":"m"}', 1, Call("loss", None, None)
+    )
     assert "ValueError" in out.raised.kinds and out.raised.type_name == "RangeError"
     out = wire.decode_reply(b'{"type":"error","id":1,"kind":"interrupt"}', 1, Call("loss", None, None))
     assert "ValueError" not in out.raised.kinds and "KeyboardInterrupt" in out.raised.kinds
@@ -100,14 +127,21 @@ def test_error_kinds_map_to_the_classes_the_judge_compares():
 def test_the_python_worker_speaks_the_schema(tmp_path):
     """Every line the Python worker writes for a few requests follows the schema (hello, result, error, ok)."""
     a = np.ones((2, 3), np.float32)
-    requests = [wire.call_request(1, Call("loss", a, a, reduction="none")),
-                wire.call_request(2, Call("grad", a, a)),
-                wire.call_request(3, Call("loss", a, a, axis=5)),
-                {"type": "check", "id": 4, "check": "reference-api-1-constructor-defaults"}]
+    requests = [
+        wire.call_request(1, Call("loss", a, a, reduction="none")),
+        wire.call_request(2, Call("grad", a, a)),
+        wire.call_request(3, Call("loss", a, a, axis=5)),
+        {"type": "check", "id": 4, "check": "reference-api-1-constructor-defaults"},
+    ]
     for r in requests:
         assert valid(r, r["type"])
-    proc = subprocess.run([sys.executable, "-m", "cosine_spec.conf.worker", "reference"], capture_output=True,
-                          input="".join(json.dumps(r) + "\n" for r in requests), text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cosine_spec.conf.worker", "reference"],
+        capture_output=True,
+        input="".join(json.dumps(r) + "\n" for r in requests),
+        text=True,
+        timeout=120,
+    )
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [m["type"] for m in lines] == ["hello", "result", "result", "error", "ok"]
     for m in lines:
@@ -116,11 +150,13 @@ def test_the_python_worker_speaks_the_schema(tmp_path):
 
 
 def test_the_harness_never_imports_the_target():
-    code = ("import sys; from cosine_spec.conf.runner import run; from cosine_spec.conf.golden_cases import "
-            "load_cases; seed = [c for c in load_cases() if c.family == 'seed']; "
-            "r = run('reference', golden=seed); p = run('patch_harness:f', golden=seed); "
-            "print(r.exit_code, p.exit_code, r.mode, 'cosine_spec.impl' in sys.modules, "
-            "'patch_harness' in sys.modules)")
+    code = (
+        "import sys; from cosine_spec.conf.runner import run; from cosine_spec.conf.golden_cases import "
+        "load_cases; seed = [c for c in load_cases() if c.family == 'seed']; "
+        "r = run('reference', golden=seed); p = run('patch_harness:f', golden=seed); "
+        "print(r.exit_code, p.exit_code, r.mode, 'cosine_spec.impl' in sys.modules, "
+        "'patch_harness' in sys.modules)"
+    )
     corpus = str(Path(__file__).parent / "misbehaving")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=corpus)
     assert out.stdout.split() == ["0", "1", "worker", "False", "False"], out.stderr[-2000:]

@@ -77,15 +77,18 @@ def _outs(probe) -> list[Outcome]:
     return [perform(loss, call) for call in probe.calls]
 
 
-@pytest.mark.parametrize(("name", "clause", "break_it"), [
-    ("identity", "CS-VAL-3", lambda outs: [Outcome(value=o.value * np.float32(0.999)) for o in outs]),
-    ("identity", "CS-VAL-2", lambda outs: [Outcome(value=np.nextafter(o.value, 2 * o.value)) for o in outs]),
-    ("permutation", "CS-VAL-1", lambda outs: [outs[0], Outcome(value=np.roll(outs[1].value, 1, 0))]),
-    ("swap", "CS-VAL-1", lambda outs: [outs[0], Outcome(value=outs[1].value * np.float32(1.01))]),
-    ("scaling", "CS-VAL-6", lambda outs: [outs[0], Outcome(value=outs[1].value * np.float32(1.01))]),
-    ("sums", "CS-RED-2", lambda outs: [outs[0], Outcome(value=outs[1].value * 2), outs[2], outs[3]]),
-    ("sums", "CS-RED-4", lambda outs: [outs[0], outs[1], outs[2], Outcome(value=outs[3].value + 1)]),
-])
+@pytest.mark.parametrize(
+    ("name", "clause", "break_it"),
+    [
+        ("identity", "CS-VAL-3", lambda outs: [Outcome(value=o.value * np.float32(0.999)) for o in outs]),
+        ("identity", "CS-VAL-2", lambda outs: [Outcome(value=np.nextafter(o.value, 2 * o.value)) for o in outs]),
+        ("permutation", "CS-VAL-1", lambda outs: [outs[0], Outcome(value=np.roll(outs[1].value, 1, 0))]),
+        ("swap", "CS-VAL-1", lambda outs: [outs[0], Outcome(value=outs[1].value * np.float32(1.01))]),
+        ("scaling", "CS-VAL-6", lambda outs: [outs[0], Outcome(value=outs[1].value * np.float32(1.01))]),
+        ("sums", "CS-RED-2", lambda outs: [outs[0], Outcome(value=outs[1].value * 2), outs[2], outs[3]]),
+        ("sums", "CS-RED-4", lambda outs: [outs[0], outs[1], outs[2], Outcome(value=outs[3].value + 1)]),
+    ],
+)
 def test_each_relation_holds_for_the_reference_and_rejects_a_break(cases, name, clause, break_it):
     case, probe = _probe(cases, name)
     outs = _outs(probe)
@@ -118,10 +121,18 @@ def test_one_wrong_divisor_is_blamed_on_the_reduction_alone(cases):
 
 def test_range_rule_exact_for_a_weighted_value():
     """|fl(w v)| <= |w| exactly: w itself passes, the next float above it fails CS-VAL-2."""
-    case = next(c for c in load_cases() if c.reduction == "none" and c.sample_weight is not None
-                and c.dtype == "float32" and c.sample_weight.ndim >= 1 and np.all(np.isfinite(c.expected)))
-    w = np.broadcast_to(np.abs(judge.tolerance.align_weights(case.sample_weight, case.expected.shape)),
-                        case.expected.shape).astype(np.float32)
+    case = next(
+        c
+        for c in load_cases()
+        if c.reduction == "none"
+        and c.sample_weight is not None
+        and c.dtype == "float32"
+        and c.sample_weight.ndim >= 1
+        and np.all(np.isfinite(c.expected))
+    )
+    w = np.broadcast_to(
+        np.abs(judge.tolerance.align_weights(case.sample_weight, case.expected.shape)), case.expected.shape
+    ).astype(np.float32)
     assert judge.range_bound(case) is not None
     at = dataclasses.replace(case, expected=w.copy(), exact=w.astype(np.float64))
     assert not [f for f in judge.judge_value(at, Outcome(value=w.copy())).failures if f.check == "range"]

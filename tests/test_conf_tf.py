@@ -18,8 +18,13 @@ def test_tf_keras_conformant_with_declared_deviations(tmp_path):
     pytest.importorskip("tf_keras")
     report = tmp_path / "tf.json"
     # A fresh process: tf.keras must be imported with TF_USE_LEGACY_KERAS=1 before anything else.
-    proc = subprocess.run([sys.executable, "-m", "cosine_spec.conf.cli", "check", "tf-keras",
-                           "--report-json", str(report)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cosine_spec.conf.cli", "check", "tf-keras", "--report-json", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     doc = json.loads(report.read_text())
     assert doc["summary"]["failed"] == 0 and doc["summary"]["unexpected_passes"] == 0
@@ -27,8 +32,8 @@ def test_tf_keras_conformant_with_declared_deviations(tmp_path):
     for dev in doc["deviations"]:  # every entry is a model that explained failures (what one entry leaves
         assert dev["status"] == "held" and dev["explained"] > 0, dev  # unexplained, another explains: failed == 0)
     declared = {c["id"] for c in doc["cases"] if c["status"] == "declared"}
-    assert any(i.startswith("zero-float16") for i in declared)    # float16 zero vector gives NaN
-    assert any(i.startswith("huge-float32") for i in declared)    # float32 squared norm overflow
+    assert any(i.startswith("zero-float16") for i in declared)  # float16 zero vector gives NaN
+    assert any(i.startswith("huge-float32") for i in declared)  # float32 squared norm overflow
     assert {"CS-API-3", "CS-RED-5", "CS-FIT-1"} <= {k for k, v in doc["clauses"].items() if v == "passed"}
 
 
@@ -63,8 +68,9 @@ print(json.dumps(out))
 def test_each_tf_keras_deviation_is_real(tmp_path):
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_keras")
-    proc = subprocess.run([sys.executable, "-c", _WITHOUT_EACH, str(tmp_path)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_EACH, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     print(out)

@@ -55,8 +55,7 @@ def test_summary_counts_clauses_as_well_as_results(no_grad_fast):
 
 @pytest.mark.parametrize("require", ["all", ["CS-GRAD-1"]])
 def test_require_makes_untested_normative_clauses_fail(require, cases):
-    report = run(CallableAdapter(value_only, "value_only"), golden=cases, tier="fast", timeout=None,
-                 require=require)
+    report = run(CallableAdapter(value_only, "value_only"), golden=cases, tier="fast", timeout=None, require=require)
     assert report.exit_code == 1 and "CS-GRAD-1" in report.required_not_tested
     assert render(report).splitlines()[-1].startswith("NOT CONFORMANT")
     assert report.to_json()["not_tested"]["CS-GRAD-1"]["required"] is True
@@ -92,8 +91,10 @@ def test_cli_require(tmp_path, capsys):
     assert "CS-NOPE-9" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("options", [dict(dtypes="float32"), dict(clauses="CS-VAL-1"), dict(cases=["seed-*"]),
-                                     dict(require="some"), dict(require=[1])])
+@pytest.mark.parametrize(
+    "options",
+    [dict(dtypes="float32"), dict(clauses="CS-VAL-1"), dict(cases=["seed-*"]), dict(require="some"), dict(require=[1])],
+)
 def test_api_options_of_the_wrong_type_are_usage_errors(options, cases):
     with pytest.raises(HarnessError, match="Got"):
         run("reference", golden=cases, **options)

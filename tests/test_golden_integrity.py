@@ -90,7 +90,7 @@ def test_an_extra_file_is_exit_2_naming_it(golden, capsys):
     assert code == 2 and "extra.json" in err and "not listed" in err
 
 
-@pytest.mark.parametrize("content", [None, "{\"files\": ", "[]", "{\"files\": {\"seed.json\": {\"sha256\": 1}}}"])
+@pytest.mark.parametrize("content", [None, '{"files": ', "[]", '{"files": {"seed.json": {"sha256": 1}}}'])
 def test_a_missing_or_malformed_manifest_is_exit_2(golden, capsys, content):
     if content is None:
         (golden / "MANIFEST.json").unlink()
@@ -121,8 +121,10 @@ MALFORMED_CASES = {  # scenario -> (edit of the first seed case, words the messa
     "negative shape": (lambda c: c["y_true"].__setitem__("shape", [-1]), "integers >= 0"),
     "tensor a list": (_set("y_true", [[0.0, 1.0]]), "is not a TENSOR"),
     "neither expected nor error": (_set("expected", None), "exactly one of `expected` and `error`"),
-    "expected of the wrong shape": (lambda c: c["expected"].update(shape=[1], data=c["expected"]["data"],
-                                                                   exact=c["expected"]["exact"]), "shape"),
+    "expected of the wrong shape": (
+        lambda c: c["expected"].update(shape=[1], data=c["expected"]["data"], exact=c["expected"]["exact"]),
+        "shape",
+    ),
     "exact not strings": (lambda c: c["expected"].__setitem__("exact", [0.5]), "decimal strings"),
     "gradients malformed": (_set("gradients", [1]), "gradients"),
     "gradient of the wrong size": (lambda c: c["gradients"][0].__setitem__("y_true", ["0x0p+0"]), "gradient"),
@@ -138,14 +140,17 @@ def test_a_malformed_case_is_exit_2_in_words(golden, capsys, scenario):
     assert code == 2 and words in err and "seed-ex1-auto" in err, err
 
 
-@pytest.mark.parametrize(("scenario", "content", "words"), [
-    ("truncated JSON", lambda text: text[: len(text) // 2], "not valid JSON"),
-    ("not UTF-8", lambda text: "\udcff", "not valid JSON"),
-    ("cases not a list", lambda text: '{"cases": 3, "family": "seed", "format": 1}', "is not {"),
-    ("a case is a number", lambda text: '{"cases": [3], "family": "seed", "format": 1}', "a case is a JSON object"),
-    ("a newer format", lambda text: text.replace('"format": 2}', '"format": 99}'), "format 99"),
-    ("a duplicate id", lambda text: text.replace("seed-ex2-weights\"", "seed-ex1-auto\"", 1), "appears twice"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "content", "words"),
+    [
+        ("truncated JSON", lambda text: text[: len(text) // 2], "not valid JSON"),
+        ("not UTF-8", lambda text: "\udcff", "not valid JSON"),
+        ("cases not a list", lambda text: '{"cases": 3, "family": "seed", "format": 1}', "is not {"),
+        ("a case is a number", lambda text: '{"cases": [3], "family": "seed", "format": 1}', "a case is a JSON object"),
+        ("a newer format", lambda text: text.replace('"format": 2}', '"format": 99}'), "format 99"),
+        ("a duplicate id", lambda text: text.replace('seed-ex2-weights"', 'seed-ex1-auto"', 1), "appears twice"),
+    ],
+)
 def test_a_malformed_file_is_exit_2_naming_it(golden, capsys, scenario, content, words):
     text = (golden / SEED).read_text()
     new = content(text)
@@ -165,9 +170,19 @@ def test_malformed_expectations_are_exit_2_in_words(tmp_path, capsys, body):
     assert code == 2 and "bad.toml" in err and "internal error" not in err, err
 
 
-@pytest.mark.parametrize("options", [["--tier", "slow"], ["--dtypes", "float8"], ["--clauses", "CS-NOPE-1"],
-                                     ["--timeout", "-1"], ["--timeout", "nan"], ["--max-failures-shown", "x"],
-                                     ["--require", "CS-NOPE-2"], ["--cases", "no-such-*"]])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--tier", "slow"],
+        ["--dtypes", "float8"],
+        ["--clauses", "CS-NOPE-1"],
+        ["--timeout", "-1"],
+        ["--timeout", "nan"],
+        ["--max-failures-shown", "x"],
+        ["--require", "CS-NOPE-2"],
+        ["--cases", "no-such-*"],
+    ],
+)
 def test_bad_options_are_exit_2_in_words(capsys, options):
     code = cli_main(["reference", *options])
     err = capsys.readouterr().err

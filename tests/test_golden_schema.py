@@ -31,14 +31,17 @@ def _seed() -> dict:
     return json.loads((ROOT / "spec" / "golden" / "seed.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("what", "change"), [
-    ("decimal element", lambda c: c["y_true"]["data"].__setitem__(0, "0.5")),
-    ("unknown dtype", lambda c: c.__setitem__("dtype", "float8")),
-    ("missing key", lambda c: c.pop("note")),
-    ("extra key", lambda c: c.__setitem__("tolerance", 1.0)),
-    ("error with a value", lambda c: c.__setitem__("error", "ValueError")),
-    ("bad clause id", lambda c: c["clauses"].append("VAL-1")),
-])
+@pytest.mark.parametrize(
+    ("what", "change"),
+    [
+        ("decimal element", lambda c: c["y_true"]["data"].__setitem__(0, "0.5")),
+        ("unknown dtype", lambda c: c.__setitem__("dtype", "float8")),
+        ("missing key", lambda c: c.pop("note")),
+        ("extra key", lambda c: c.__setitem__("tolerance", 1.0)),
+        ("error with a value", lambda c: c.__setitem__("error", "ValueError")),
+        ("bad clause id", lambda c: c["clauses"].append("VAL-1")),
+    ],
+)
 def test_the_schema_rejects_a_broken_case(what, change):
     doc = copy.deepcopy(_seed())
     change(doc["cases"][0])

@@ -12,9 +12,17 @@ from cosine_spec.spec.catalogue.build import arr, rand_array
 
 
 def case(dtype, t, p, sw=None, reduction="none", axis=-1):
-    spec_case = SpecCase(id="probe", family="probe", clauses=["CS-VAL-1"], dtype=dtype, y_true=arr(t, dtype),
-                         y_pred=arr(p, dtype), axis=axis, reduction=reduction,
-                         sample_weight=None if sw is None else arr(sw, dtype))
+    spec_case = SpecCase(
+        id="probe",
+        family="probe",
+        clauses=["CS-VAL-1"],
+        dtype=dtype,
+        y_true=arr(t, dtype),
+        y_pred=arr(p, dtype),
+        axis=axis,
+        reduction=reduction,
+        sample_weight=None if sw is None else arr(sw, dtype),
+    )
     return decode_case(golden_format.record(spec_case, verify=False))
 
 
@@ -60,8 +68,7 @@ def test_clamp_branch_is_chosen_per_sample():
     from cosine_spec.spec.catalogue.tiny import boundary_scalars
 
     below = dict(boundary_scalars("float64"))["just-below"]
-    c = case("float64", [[below, 0.0], [below, 0.0]], [[0.75, 0.5], [0.75, 0.5]],
-             reduction="sum")
+    c = case("float64", [[below, 0.0], [below, 0.0]], [[0.75, 0.5], [0.75, 0.5]], reduction="sum")
     assert len(c.gradients) == 2
     (t0, p0), (t1, p1) = c.gradients
     assert not np.array_equal(np.asarray(t0[1]), np.asarray(t1[1]))  # the branches really differ

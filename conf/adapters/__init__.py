@@ -37,19 +37,25 @@ __all__ = ["Adapter", "ExtraCheck", "resolve", "check_name", "BUILTIN"]
 
 def check_name(target: object) -> None:
     """Raise `TargetError` for a target that names nothing (without importing or starting anything)."""
-    if isinstance(target, str) and (target in BUILTIN or target.startswith("cmd:")
-                                    or (":" in target and target not in PLANNED)):
+    if isinstance(target, str) and (
+        target in BUILTIN or target.startswith("cmd:") or (":" in target and target not in PLANNED)
+    ):
         return
     if isinstance(target, str) and target in PLANNED:
-        raise TargetError(f"target {target!r} is planned but has no adapter yet; available: "
-                          f"{', '.join(BUILTIN)}, MODULE:ATTR (any Python callable with the contract) and "
-                          f"cmd:COMMAND (any program speaking docs/contracts/protocol.md).")
+        raise TargetError(
+            f"target {target!r} is planned but has no adapter yet; available: "
+            f"{', '.join(BUILTIN)}, MODULE:ATTR (any Python callable with the contract) and "
+            f"cmd:COMMAND (any program speaking docs/contracts/protocol.md)."
+        )
     if not isinstance(target, str) or not target:
-        raise TargetError(f"Got target {target!r}; give a built-in name ({', '.join(BUILTIN)}), MODULE:ATTR "
-                          f"or cmd:COMMAND.")
-    raise TargetError(f"unknown target {target!r}; the built-in targets are {', '.join(BUILTIN)}, or give "
-                      f"MODULE:ATTR for a Python callable, e.g. `cosine-spec check mypkg.losses:cosine`, or "
-                      f"cmd:COMMAND for a program in any language (docs/contracts/protocol.md).")
+        raise TargetError(
+            f"Got target {target!r}; give a built-in name ({', '.join(BUILTIN)}), MODULE:ATTR or cmd:COMMAND."
+        )
+    raise TargetError(
+        f"unknown target {target!r}; the built-in targets are {', '.join(BUILTIN)}, or give "
+        f"MODULE:ATTR for a Python callable, e.g. `cosine-spec check mypkg.losses:cosine`, or "
+        f"cmd:COMMAND for a program in any language (docs/contracts/protocol.md)."
+    )
 
 
 def resolve(target: str | Adapter) -> Adapter:
@@ -60,8 +66,9 @@ def resolve(target: str | Adapter) -> Adapter:
     if target in BUILTIN:
         return importlib.import_module(BUILTIN[target]).load()
     if target.startswith("cmd:"):
-        raise TargetError(f"target {target!r} is a program: it runs in a worker process, not in-process "
-                          f"(drop --in-process).")
+        raise TargetError(
+            f"target {target!r} is a program: it runs in a worker process, not in-process (drop --in-process)."
+        )
     from cosine_spec.conf.adapters.pycallable import load_callable
 
     return load_callable(target)

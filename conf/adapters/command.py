@@ -17,13 +17,15 @@ from cosine_spec.conf.golden_cases import Case
 def command_argv(target: str) -> list[str]:
     """`cmd:COMMAND` split as a POSIX shell would split words (no shell runs: no pipes, no expansions)."""
     try:
-        argv = shlex.split(target[len("cmd:"):])
+        argv = shlex.split(target[len("cmd:") :])
     except ValueError as exc:
-        raise TargetError(f"Got target {target!r}: {exc}; quote COMMAND as in a POSIX shell, e.g. "
-                          f"\"cmd:node examples/js/cosine.js\"") from exc
+        raise TargetError(
+            f'Got target {target!r}: {exc}; quote COMMAND as in a POSIX shell, e.g. "cmd:node examples/js/cosine.js"'
+        ) from exc
     if not argv:
-        raise TargetError(f"Got target {target!r} with no command; give cmd:PROGRAM [ARGS], e.g. "
-                          f"\"cmd:node examples/js/cosine.js\"")
+        raise TargetError(
+            f'Got target {target!r} with no command; give cmd:PROGRAM [ARGS], e.g. "cmd:node examples/js/cosine.js"'
+        )
     return argv
 
 
@@ -45,8 +47,12 @@ class RemoteAdapter(Adapter):
         self.dtypes = frozenset(hello["dtypes"])
         features = hello.get("features", {})
         self.has_grad = bool(features.get("grad", False))
-        self._checks = [ExtraCheck(str(c["id"])[:200], tuple(str(x)[:40] for x in c["clauses"]), _not_here,
-                                   c.get("dtype", "float32")) for c in features.get("checks", [])]
+        self._checks = [
+            ExtraCheck(
+                str(c["id"])[:200], tuple(str(x)[:40] for x in c["clauses"]), _not_here, c.get("dtype", "float32")
+            )
+            for c in features.get("checks", [])
+        ]
         self.expectations = builtin_expectations(target) if target in BUILTIN else None
         self._builtin = BUILTIN.get(target)
 

@@ -22,7 +22,7 @@ WIDE = {"float16": 1e5, "bfloat16": 5e38, "float32": 5e38}  # rounds to +inf in 
 def _threshold_minus(dt: str) -> float:
     """Just below the dtype's overflow threshold (max + half an ulp), closer than float32 can tell."""
     fmt = FORMATS[dt]
-    threshold = math.ldexp(2.0 - 2.0 ** -fmt.p, fmt.emax)
+    threshold = math.ldexp(2.0 - 2.0**-fmt.p, fmt.emax)
     return threshold * (1 - 2.0**-40)
 
 
@@ -35,15 +35,33 @@ def cases() -> list[Case]:
             weights["double-rounding"] = [1.0, _threshold_minus(dt)]
         for name, values in weights.items():
             for red in ("auto", "sum", "none"):
-                out.append(Case(
-                    id=f"contract-{dt}-float64-weights-{name}-{red}", family="contract",
-                    clauses=["CS-SW-6", "CS-API-4", "CS-SW-3", RED_CLAUSE[red]], dtype=dt,
-                    y_true=t, y_pred=p, axis=1, reduction=red, sample_weight=np.array(values, np.float64),
-                    note=f"float64 sample_weight {values} on the seed's {dt} inputs: rounded once to {dt}"))
+                out.append(
+                    Case(
+                        id=f"contract-{dt}-float64-weights-{name}-{red}",
+                        family="contract",
+                        clauses=["CS-SW-6", "CS-API-4", "CS-SW-3", RED_CLAUSE[red]],
+                        dtype=dt,
+                        y_true=t,
+                        y_pred=p,
+                        axis=1,
+                        reduction=red,
+                        sample_weight=np.array(values, np.float64),
+                        note=f"float64 sample_weight {values} on the seed's {dt} inputs: rounded once to {dt}",
+                    )
+                )
         if dt == "float16":
-            out.append(Case(
-                id="contract-float16-float32-weights", family="contract", clauses=["CS-SW-6", "CS-API-4"],
-                dtype=dt, y_true=t, y_pred=p, axis=1, reduction="sum",
-                sample_weight=np.array([0.8, 65519.0], np.float32),
-                note="float32 sample_weight on float16 inputs: 65519 rounds to 65504, not to infinity"))
+            out.append(
+                Case(
+                    id="contract-float16-float32-weights",
+                    family="contract",
+                    clauses=["CS-SW-6", "CS-API-4"],
+                    dtype=dt,
+                    y_true=t,
+                    y_pred=p,
+                    axis=1,
+                    reduction="sum",
+                    sample_weight=np.array([0.8, 65519.0], np.float32),
+                    note="float32 sample_weight on float16 inputs: 65519 rounds to 65504, not to infinity",
+                )
+            )
     return out

@@ -22,12 +22,24 @@ def cases() -> list[Case]:
                 red = ("none", "sum")[k]
                 t = rand_array(rng, dt, (2, d))
                 factors = [[1 + delta * rng.choice((-1, 1)) for _ in range(d)] for _ in range(2)]
-                p = rounded([[s * x * f for x, f in zip(row, fs, strict=True)]
-                             for s, row, fs in zip((1, -1), t.astype(float).tolist(), factors, strict=True)], dt)
-                out.append(Case(
-                    id=f"long-{dt}-d{d}-delta{k}", family="long", clauses=["CS-VAL-1", "CS-VAL-3", "CS-NUM-1",
-                                                                             RED_CLAUSE[red]],
-                    dtype=dt, y_true=t, y_pred=p, reduction=red,
-                    note=f"length {d}: sample 0 nearly parallel, sample 1 nearly opposite (relative spread "
-                         f"{delta:g})"))
+                p = rounded(
+                    [
+                        [s * x * f for x, f in zip(row, fs, strict=True)]
+                        for s, row, fs in zip((1, -1), t.astype(float).tolist(), factors, strict=True)
+                    ],
+                    dt,
+                )
+                out.append(
+                    Case(
+                        id=f"long-{dt}-d{d}-delta{k}",
+                        family="long",
+                        clauses=["CS-VAL-1", "CS-VAL-3", "CS-NUM-1", RED_CLAUSE[red]],
+                        dtype=dt,
+                        y_true=t,
+                        y_pred=p,
+                        reduction=red,
+                        note=f"length {d}: sample 0 nearly parallel, sample 1 nearly opposite (relative spread "
+                        f"{delta:g})",
+                    )
+                )
     return out

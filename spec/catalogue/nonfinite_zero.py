@@ -11,8 +11,12 @@ import math
 from cosine_spec.spec.catalogue.build import RED_CLAUSE, Case, arr
 from cosine_spec.spec.exact import DTYPES
 
-OTHERS = {"nan": [math.nan, 1.0, 0.0], "posinf": [math.inf, 0.0, 0.0], "neginf": [0.0, -math.inf, 2.0],
-          "inf-nan": [math.inf, math.nan, 1.0]}
+OTHERS = {
+    "nan": [math.nan, 1.0, 0.0],
+    "posinf": [math.inf, 0.0, 0.0],
+    "neginf": [0.0, -math.inf, 2.0],
+    "inf-nan": [math.inf, math.nan, 1.0],
+}
 
 
 def cases() -> list[Case]:
@@ -24,9 +28,16 @@ def cases() -> list[Case]:
             for side in ("true", "pred"):
                 t, p = (zero, other) if side == "true" else (other, zero)
                 for red in ("none", "sum"):
-                    out.append(Case(
-                        id=f"nfzero-{dt}-{name}-zero-{side}-{red}", family="nonfinite_zero",
-                        clauses=["CS-NAN-1", "CS-VAL-4", RED_CLAUSE[red]] + (["CS-NAN-2"] if red != "none" else []),
-                        dtype=dt, y_true=t, y_pred=p, reduction=red,
-                        note=f"{name} against a zero y_{side} in sample 0: NaN, not 0"))
+                    out.append(
+                        Case(
+                            id=f"nfzero-{dt}-{name}-zero-{side}-{red}",
+                            family="nonfinite_zero",
+                            clauses=["CS-NAN-1", "CS-VAL-4", RED_CLAUSE[red]] + (["CS-NAN-2"] if red != "none" else []),
+                            dtype=dt,
+                            y_true=t,
+                            y_pred=p,
+                            reduction=red,
+                            note=f"{name} against a zero y_{side} in sample 0: NaN, not 0",
+                        )
+                    )
     return out

@@ -55,8 +55,16 @@ def cases() -> list[Case]:
                 other = rand_array(rng, dt, (1, 3))
                 side = ("true", "pred")[k % 2]
                 t, p = (tiny, other) if side == "true" else (other, tiny)
-                out.append(Case(
-                    id=f"threshold-{dt}-{r_dt}-{band}", family="threshold", clauses=["CS-VAL-5", "CS-NUM-1"],
-                    dtype=dt, y_true=t, y_pred=p, reduction="none",
-                    note=f"y_{side} has a squared norm {band} {r_dt}(1e-12) = {float(r)!r} and the real 1e-12"))
+                out.append(
+                    Case(
+                        id=f"threshold-{dt}-{r_dt}-{band}",
+                        family="threshold",
+                        clauses=["CS-VAL-5", "CS-NUM-1"],
+                        dtype=dt,
+                        y_true=t,
+                        y_pred=p,
+                        reduction="none",
+                        note=f"y_{side} has a squared norm {band} {r_dt}(1e-12) = {float(r)!r} and the real 1e-12",
+                    )
+                )
     return out

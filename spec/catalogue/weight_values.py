@@ -51,16 +51,33 @@ def cases() -> list[Case]:
             for red in ("sum", "sum_over_batch_size", "none"):
                 t, p = _inputs(rng, dt)
                 nan = any(math.isnan(v) for v in values) or kind == "inf-on-zero-value"
-                out.append(Case(
-                    id=f"wval-{dt}-{kind}-{red}", family="weight_values",
-                    clauses=["CS-SW-6", "CS-SW-3", RED_CLAUSE[red]] + (["CS-NAN-2"] if nan else [])
-                    + (["CS-NUM-1"] if kind.startswith("large") or kind == "subnormal" else []),
-                    dtype=dt, y_true=t, y_pred=p, reduction=red, sample_weight=arr(values, dt),
-                    note=f"{kind} weights on values -1, +1, 0 and a random one, {red}"))
+                out.append(
+                    Case(
+                        id=f"wval-{dt}-{kind}-{red}",
+                        family="weight_values",
+                        clauses=["CS-SW-6", "CS-SW-3", RED_CLAUSE[red]]
+                        + (["CS-NAN-2"] if nan else [])
+                        + (["CS-NUM-1"] if kind.startswith("large") or kind == "subnormal" else []),
+                        dtype=dt,
+                        y_true=t,
+                        y_pred=p,
+                        reduction=red,
+                        sample_weight=arr(values, dt),
+                        note=f"{kind} weights on values -1, +1, 0 and a random one, {red}",
+                    )
+                )
         for name, shape, wshape in (("stretch-batch", (1, 3), (2,)), ("stretch-inner", (1, 1, 3), (2, 1))):
-            out.append(Case(
-                id=f"wval-{dt}-{name}", family="weight_values", clauses=["CS-SW-5", "CS-SW-4"], dtype=dt,
-                y_true=rand_array(rng, dt, shape), y_pred=rand_array(rng, dt, shape),
-                sample_weight=arr(np.ones(wshape), dt), error="ValueError",
-                note=f"a weight of shape {wshape} would stretch the loss shape {shape[:-1]}: ValueError"))
+            out.append(
+                Case(
+                    id=f"wval-{dt}-{name}",
+                    family="weight_values",
+                    clauses=["CS-SW-5", "CS-SW-4"],
+                    dtype=dt,
+                    y_true=rand_array(rng, dt, shape),
+                    y_pred=rand_array(rng, dt, shape),
+                    sample_weight=arr(np.ones(wshape), dt),
+                    error="ValueError",
+                    note=f"a weight of shape {wshape} would stretch the loss shape {shape[:-1]}: ValueError",
+                )
+            )
     return out

@@ -18,32 +18,32 @@ U = {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24, "float64": 2
 
 @dataclass(frozen=True)
 class Knobs:
-    work: str = "float64"        # float64 | float32 | native (float32 up to float32 inputs) | input | longdouble
-    scale: str = "pow2"          # pow2 | max (divide by max|x|) | none
-    form: str = "normalize"      # normalize: -sum(n(t) n(p)); divide: -(t.p) / (|t| |p|)
+    work: str = "float64"  # float64 | float32 | native (float32 up to float32 inputs) | input | longdouble
+    scale: str = "pow2"  # pow2 | max (divide by max|x|) | none
+    form: str = "normalize"  # normalize: -sum(n(t) n(p)); divide: -(t.p) / (|t| |p|)
     eps: float = 1e-12
-    clamp: str = "squared"       # squared: max(sum x^2, eps); norm: max(|x|, eps); none
+    clamp: str = "squared"  # squared: max(sum x^2, eps); norm: max(|x|, eps); none
     clip: bool = True
     sign: float = -1.0
-    overshoot: bool = False      # multiply the value by (1 + 4u) after the clip
+    overshoot: bool = False  # multiply the value by (1 + 4u) after the clip
     result_dtype: str | None = None
-    weight_align: str = "spec"   # spec | trailing (numpy broadcasting)
+    weight_align: str = "spec"  # spec | trailing (numpy broadcasting)
     ignore_scalar_weight: bool = False
     sobs_divisor: str = "elements"  # elements | batch
     auto_as: str = "sum_over_batch_size"
-    none_as: str = "none"        # none | mean
+    none_as: str = "none"  # none | mean
     nan_to_num: bool = False
     zero_nan: bool = False
     fixed_axis: bool = False
     check_shapes: bool = True
-    check_args: bool = True        # ValueError for non-float or mixed dtypes and a non-integer axis
-    round_weights: bool = True     # round sample_weight to the input dtype first (CS-SW-6)
-    scaled_sum: bool = True        # sum the weighted values scaled by a power of two (no overflow)
-    zero_first: bool = False       # a zero vector gives 0 before NaN/Inf on the other side count
+    check_args: bool = True  # ValueError for non-float or mixed dtypes and a non-integer axis
+    round_weights: bool = True  # round sample_weight to the input dtype first (CS-SW-6)
+    scaled_sum: bool = True  # sum the weighted values scaled by a power of two (no overflow)
+    zero_first: bool = False  # a zero vector gives 0 before NaN/Inf on the other side count
     check_reduction: bool = True
     grad_projection: bool = True
     grad_clamp_inverted: bool = False
-    flip_long_16bit: bool = False   # negate the value of float16/bfloat16 vectors of length >= 128
+    flip_long_16bit: bool = False  # negate the value of float16/bfloat16 vectors of length >= 128
 
 
 def _work(k: Knobs, dtype: np.dtype):

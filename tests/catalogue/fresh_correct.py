@@ -17,8 +17,12 @@ from fractions import Fraction
 import ml_dtypes
 import numpy as np
 
-FLOATS = {np.dtype(np.float16): (11, -14, 15), np.dtype(ml_dtypes.bfloat16): (8, -126, 127),
-          np.dtype(np.float32): (24, -126, 127), np.dtype(np.float64): (53, -1022, 1023)}
+FLOATS = {
+    np.dtype(np.float16): (11, -14, 15),
+    np.dtype(ml_dtypes.bfloat16): (8, -126, 127),
+    np.dtype(np.float32): (24, -126, 127),
+    np.dtype(np.float64): (53, -1022, 1023),
+}
 REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
 EPS = Fraction(1, 10**12)
 
@@ -62,8 +66,9 @@ def check_inputs(y_true, y_pred, axis, reduction):
     """CS-SHAPE-1, CS-ERR-1, CS-ERR-2, CS-RED-6: the accepted call, else ValueError naming what was received."""
     t, p = np.asarray(y_true), np.asarray(y_pred)
     if t.dtype not in FLOATS or p.dtype not in FLOATS or t.dtype != p.dtype:
-        raise ValueError(f"y_true and y_pred must share one of float16, bfloat16, float32, float64; "
-                         f"got {t.dtype} and {p.dtype}")
+        raise ValueError(
+            f"y_true and y_pred must share one of float16, bfloat16, float32, float64; got {t.dtype} and {p.dtype}"
+        )
     if t.shape != p.shape or t.ndim == 0:
         raise ValueError(f"y_true and y_pred must have one shape of rank >= 1; got {t.shape} and {p.shape}")
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -t.ndim <= axis < t.ndim:
@@ -115,7 +120,7 @@ class Float64Scaled:
     # -- pieces, each one clause's worth --------------------------------------------------------------
     def prepare(self, y_true, y_pred, sample_weight, axis, reduction):
         t, p, ax = check_inputs(y_true, y_pred, axis, reduction)
-        loss_shape = t.shape[:ax] + t.shape[ax + 1:]
+        loss_shape = t.shape[:ax] + t.shape[ax + 1 :]
         w = align_weights(sample_weight, loss_shape, t.dtype)
         d = t.shape[ax]
         work = np.float64 if t.dtype == np.float64 else self.work
@@ -271,14 +276,15 @@ class ExactRational:
                     g[i] = np.nan
                     continue
                 for j, x in enumerate(self.grad_row(A, B)):
-                    g[i, j] = round_rational(Fraction(w[i]) * c * x, dtype) if math.isfinite(w[i]) \
-                        else w[i] * float(c * x)
+                    g[i, j] = (
+                        round_rational(Fraction(w[i]) * c * x, dtype) if math.isfinite(w[i]) else w[i] * float(c * x)
+                    )
             outs.append(np.moveaxis(g.reshape(shape), -1, ax).astype(dtype))
         return tuple(outs)
 
     def prepare(self, y_true, y_pred, sample_weight, axis, reduction):
         t, p, ax = check_inputs(y_true, y_pred, axis, reduction)
-        loss_shape = t.shape[:ax] + t.shape[ax + 1:]
+        loss_shape = t.shape[:ax] + t.shape[ax + 1 :]
         w = align_weights(sample_weight, loss_shape, t.dtype).reshape(-1).tolist()
         d = t.shape[ax]
         T = np.moveaxis(t, ax, -1).reshape(math.prod(loss_shape), d).astype(np.float64)
@@ -380,8 +386,7 @@ class TorchAutodiff(Float64Scaled):
         t, p, v = self.torch_rows(T, P)
         (v * torch.tensor(w * c)).sum().backward()
         shape = np.moveaxis(np.empty(np.shape(y_true)), ax, -1).shape
-        return tuple(np.moveaxis(round_to(x.grad.numpy(), dtype).reshape(shape), -1, ax).astype(dtype)
-                     for x in (t, p))
+        return tuple(np.moveaxis(round_to(x.grad.numpy(), dtype).reshape(shape), -1, ax).astype(dtype) for x in (t, p))
 
 
 float64_scaled = Float64Scaled()

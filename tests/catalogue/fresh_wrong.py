@@ -75,6 +75,7 @@ class NegativeStridesFlipped(Base):
             x = np.asarray(x)
             axes = tuple(i for i, s in enumerate(x.strides) if s < 0)
             return np.flip(x, axes) if axes else x
+
         return super().prepare(canon(y_true), canon(y_pred), sample_weight, axis, reduction)
 
 
@@ -181,6 +182,7 @@ class DenormalsAreZeroInputs(Base):
             if x.dtype not in FLOATS:
                 return x
             return np.where(np.abs(x.astype(np.float64)) < tiny_normal(x.dtype), 0, x).astype(x.dtype)
+
         return super().prepare(daz(y_true), daz(y_pred), sample_weight, axis, reduction)
 
 
@@ -250,6 +252,7 @@ class Float16SequentialAccumulation(Base):
 
         def acc(a, b):
             return np.add.accumulate((a.astype(h) * b.astype(h)).astype(h), axis=1, dtype=h)[:, -1]
+
         with np.errstate(all="ignore"):
             kt = np.where(ct, 1e6, 1 / np.sqrt(acc(Ts, Ts).astype(np.float64)))
             kp = np.where(cp, 1e6, 1 / np.sqrt(acc(Ps, Ps).astype(np.float64)))
@@ -353,7 +356,7 @@ class ZeroWeightMasksNan(Base):
 
     def weighted(self, r, E, w, T, P):
         m, E, fin, special = super().weighted(r, E, w, T, P)
-        mask = (w == 0)
+        mask = w == 0
         return np.where(mask, 0.0, m), E, fin, special
 
 
@@ -398,8 +401,14 @@ class InputsNanToNum(Base):
     def prepare(self, y_true, y_pred, sample_weight, axis, reduction):
         def fix(x):
             x = np.asarray(x)
-            return np.nan_to_num(x.astype(np.float64), posinf=float(np.finfo(x.dtype).max),
-                                 neginf=float(np.finfo(x.dtype).min)).astype(x.dtype) if x.dtype in FLOATS else x
+            return (
+                np.nan_to_num(
+                    x.astype(np.float64), posinf=float(np.finfo(x.dtype).max), neginf=float(np.finfo(x.dtype).min)
+                ).astype(x.dtype)
+                if x.dtype in FLOATS
+                else x
+            )
+
         return super().prepare(fix(y_true), fix(y_pred), sample_weight, axis, reduction)
 
 
@@ -450,8 +459,9 @@ class GradNoneIsMean(Base):
     """For "none" differentiates the mean of the values instead of their sum."""
 
     def gradient(self, y_true, y_pred, sample_weight, axis, reduction):
-        return super().gradient(y_true, y_pred, sample_weight, axis,
-                                "sum_over_batch_size" if reduction == "none" else reduction)
+        return super().gradient(
+            y_true, y_pred, sample_weight, axis, "sum_over_batch_size" if reduction == "none" else reduction
+        )
 
 
 class GradAlwaysFloat32(Base):

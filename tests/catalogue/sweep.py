@@ -27,8 +27,14 @@ def run(target, tier):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "report.json"
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        proc = subprocess.run([str(CLI), "check", target, "--tier", tier, "--report-json", str(path)],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+        proc = subprocess.run(
+            [str(CLI), "check", target, "--tier", tier, "--report-json", str(path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
         report = json.loads(path.read_text()) if path.exists() else None
         return proc.returncode, report, proc.stderr.strip().splitlines()[-1:] if proc.returncode == 2 else []
 
@@ -72,8 +78,10 @@ def main(argv=None):
             hits.append(clause in failed)
             first = first or failed[:4] or err
         mark = "/".join("yes" if h else "NO" for h in hits)
-        print(f"{name:36} {clause:10} " + " ".join(f"{c:>5}" for c in codes) + f"  {mark:14}  {', '.join(first)}",
-              flush=True)
+        print(
+            f"{name:36} {clause:10} " + " ".join(f"{c:>5}" for c in codes) + f"  {mark:14}  {', '.join(first)}",
+            flush=True,
+        )
         if any(c == 0 or not h for c, h in zip(codes, hits, strict=True)):
             survivors.append(name)
     print()
@@ -88,8 +96,13 @@ def main(argv=None):
             code, report, err = run(f"tests.catalogue.fresh_correct:{name}", tier)
             codes.append(code)
             fails += first_failures(report) + [("setup", e) for e in err]
-        print(f"{name:36} {'correct':10} " + " ".join(f"{c:>5}" for c in codes) + "  " + "; ".join(
-            f"{i}: {m}" for i, m in fails[:3]), flush=True)
+        print(
+            f"{name:36} {'correct':10} "
+            + " ".join(f"{c:>5}" for c in codes)
+            + "  "
+            + "; ".join(f"{i}: {m}" for i, m in fails[:3]),
+            flush=True,
+        )
         if any(codes):
             rejected.append(name)
     print(f"\nwrong entries surviving some tier: {len(survivors)} of {len(wrong)}: {', '.join(survivors) or '-'}")

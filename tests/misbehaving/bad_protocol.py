@@ -6,6 +6,7 @@ bad_hex    a result element that is not a hex float        inexact  a float32 re
 no_hello   exits with status 5 before its hello            old      says hello in protocol version 99
 bad_kind   an error of a kind the protocol does not name   shape    a result whose data does not fit its shape
 """
+
 import json
 import sys
 
@@ -13,8 +14,14 @@ MODE = sys.argv[1]
 if MODE == "no_hello":
     sys.stderr.write("cannot find my model file\n")
     sys.exit(5)
-hello = {"type": "hello", "protocol": 99 if MODE == "old" else 1, "name": "bad", "version": "0",
-         "dtypes": ["float32"], "features": {"grad": False, "checks": []}}
+hello = {
+    "type": "hello",
+    "protocol": 99 if MODE == "old" else 1,
+    "name": "bad",
+    "version": "0",
+    "dtypes": ["float32"],
+    "features": {"grad": False, "checks": []},
+}
 print(json.dumps(hello), flush=True)
 for line in sys.stdin:
     rid = json.loads(line)["id"]

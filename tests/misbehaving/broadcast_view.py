@@ -1,4 +1,5 @@
 """Returns a 10**10-element broadcast view of one zero (80 GB if anything copied it)."""
+
 import numpy as np
 
 

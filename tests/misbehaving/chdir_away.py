@@ -1,4 +1,5 @@
 """Correct values, but changes the working directory at import and in every call."""
+
 import os
 import tempfile
 

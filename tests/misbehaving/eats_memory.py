@@ -1,4 +1,5 @@
 """Allocates 64 GiB on every call: the worker's memory limit turns it into MemoryError."""
+
 import numpy as np
 
 

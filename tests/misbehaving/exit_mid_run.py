@@ -1,4 +1,5 @@
 """Answers two calls correctly, then exits with status 0 in the middle of the run."""
+
 import os
 
 from cosine_spec.impl import loss

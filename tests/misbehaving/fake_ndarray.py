@@ -1,4 +1,5 @@
 """Returns an object that fakes isinstance(x, np.ndarray) through __class__."""
+
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 """Correct values, but forks an orphan that keeps the worker's stdout and stderr open for 1000 s."""
+
 import os
 import time
 

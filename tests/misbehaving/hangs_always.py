@@ -1,5 +1,6 @@
 """Sleeps on every call: only the per-call timeout and the overall deadline end the run. Writes its
 pid to the file named by COSINE_SPEC_TEST_PIDFILE, so a test can see the worker ended."""
+
 import os
 import time
 

@@ -1,4 +1,5 @@
 """Returns a 10**8-element array for every call."""
+
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 """Patches the harness's judge and Report from the target module, then returns zeros (wrong)."""
+
 import numpy as np
 from cosine_spec.conf import judge, report
 

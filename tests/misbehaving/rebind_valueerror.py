@@ -1,4 +1,5 @@
 """Rebinds builtins.ValueError to Exception, then raises "ValueError" (really Exception) everywhere."""
+
 import builtins
 
 builtins.ValueError = Exception

@@ -1,4 +1,5 @@
 """Hangs in C code that holds the GIL: a catastrophic regular expression."""
+
 import re
 
 

@@ -1,4 +1,5 @@
 """Returns an ndarray subclass whose __repr__ and __str__ never return, holding wrong values."""
+
 import numpy as np
 
 

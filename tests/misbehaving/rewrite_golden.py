@@ -1,5 +1,6 @@
 """Rewrites every float array it can reach through gc (the golden data, in-process) to zeros, and
 returns zeros."""
+
 import gc
 
 import numpy as np

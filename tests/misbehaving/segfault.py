@@ -1,4 +1,5 @@
 """Dereferences a null pointer: the worker dies of SIGSEGV on every call."""
+
 import ctypes
 
 

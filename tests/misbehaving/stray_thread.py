@@ -1,4 +1,5 @@
 """Correct values, but leaves a non-daemon thread running forever (the process would never exit)."""
+
 import threading
 import time
 
