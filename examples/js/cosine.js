@@ -183,11 +183,14 @@ function grad(P) {
     if (!row.a) { for (const j of P.rows[i]) { gt[j] = NaN; gp[j] = NaN; } return; }
     const { c, a, b, idx } = row;
     const coef = P.w[i] / divisor;
+    // coef as mantissa * 2^ce, so that a huge weight times r cannot overflow before the final scaling
+    const ce = Number.isFinite(coef) && coef !== 0 ? expOf([coef]) : 0;
+    const cm = ldexp(coef, -ce);
     // d/dp = -coef * r_p * (n(t) - [p unclamped] c n(p)), and symmetrically for t
     for (const [g, me, other] of [[gp, b, a], [gt, a, b]]) {
       idx.forEach((j, k) => {
         const bracket = other.n[k] - (me.clamped ? 0 : c * me.n[k]);
-        g[j] = ldexp(-coef * bracket * me.rm, me.rk);
+        g[j] = ldexp(-cm * bracket * me.rm, me.rk + ce);
       });
     }
   });
