@@ -148,7 +148,12 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
         blame_if_right, what = weight_clauses(case), "the weighting"
     else:
         nan2 = ("CS-NAN-2",) if first.check == "nan" and "CS-NAN-2" in case.clauses else ()
-        blame_if_right, what = (REDUCTION_CLAUSE[case.reduction],) + nan2, f"the reduction {case.reduction!r}"
+        # Weights given in another dtype: the "none" stage rounds each weighted value to the dtype, which can
+        # hide weights that were not rounded first (CS-SW-6); only the reduced result shows it.
+        wide = case.sample_weight is not None and case.sample_weight.dtype != case.y_true.dtype
+        sw6 = ("CS-SW-6",) if wide and "CS-SW-6" in case.clauses else ()
+        blame_if_right = (REDUCTION_CLAUSE[case.reduction],) + nan2 + sw6
+        what = f"the reduction {case.reduction!r}" + (" or the rounding of the weights" if sw6 else "")
     behind = "its per-sample values" + (" and weighted values" if len(stages) > 1 else "")
     return _blamed(
         v,

@@ -30,7 +30,7 @@ from pathlib import Path
 from cosine_spec.conf.errors import ExpectationsError
 from cosine_spec.conf.golden_cases import DTYPES
 from cosine_spec.conf.models import CHANGES, Model
-from cosine_spec.spec import golden as spec_golden
+from cosine_spec.spec import golden_format as spec_golden
 
 FORMAT = 2
 _KEYS = {"name", "model", "params", "cases", "dtypes", "reason", "upstream"}

@@ -8,6 +8,7 @@ from collections import Counter
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+import numpy as np
 from cosine_spec.conf import judge, models
 from cosine_spec.conf.adapters import Adapter
 from cosine_spec.conf.deviations import Deviation, load_expectations
@@ -26,17 +27,26 @@ EVERYWHERE = {"CS-OUT-1", "CS-VAL-2"}  # clauses every value check speaks for
 
 def fast_slice(cases: list[Case]) -> list[Case]:
     """A deterministic representative slice: a few cases per family and dtype, every clause in every dtype
-    (the clauses of the case and of every probe planned on it, the call contract's included), and the
-    largest input of each family and dtype (long vectors are where accuracy bugs show)."""
+    (the clauses of the case and of every probe planned on it, the call contract's included), the largest
+    input of each family and dtype (long vectors are where accuracy bugs show), and the cases holding the
+    largest and the smallest nonzero magnitude of each family and dtype, weights included (where overflow,
+    underflow and flushing show)."""
     keep: set[str] = set()
     per_family: Counter[tuple[str, str]] = Counter()
     per_clause: Counter[tuple[str, str]] = Counter()
     largest: dict[tuple[str, str], Case] = {}
+    extremes: dict[tuple[str, str, str], tuple[float, Case]] = {}
     for c in cases:
         best = largest.get((c.family, c.dtype))
         if best is None or c.y_true.size > best.y_true.size:
             largest[c.family, c.dtype] = c
+        for end, score in zip(("big", "small"), _magnitudes(c), strict=True):
+            if score is not None and (
+                (c.family, c.dtype, end) not in extremes or score > extremes[c.family, c.dtype, end][0]
+            ):
+                extremes[c.family, c.dtype, end] = (score, c)
     keep.update(c.id for c in largest.values())
+    keep.update(c.id for _, c in extremes.values())
     for c in cases:
         spoken = dict.fromkeys(c.clauses) | dict.fromkeys(cl for p in _probes(c, None) for cl in p.clauses)
         wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
@@ -46,6 +56,16 @@ def fast_slice(cases: list[Case]) -> list[Case]:
             per_family[c.family, c.dtype] += 1
             per_clause.update((cl, c.dtype) for cl in spoken)
     return [c for c in cases if c.id in keep]
+
+
+def _magnitudes(c: Case) -> tuple[float | None, float | None]:
+    """(largest finite |x|, -(smallest nonzero finite |x|)) over the case's inputs and weights, or None."""
+    parts = [
+        np.abs(np.asarray(a, dtype=np.float64)).ravel() for a in (c.y_true, c.y_pred, c.sample_weight) if a is not None
+    ]
+    x = np.concatenate(parts) if parts else np.zeros(0)
+    x = x[np.isfinite(x) & (x > 0)]
+    return (float(x.max()), -float(x.min())) if x.size else (None, None)
 
 
 def _spec_levels() -> dict[str, str]:

@@ -248,7 +248,7 @@ _raises_everywhere.grad = _raises_everywhere
 
 def _hostile_files(prefixes: list[str]) -> dict[str, str]:
     every = list(CHANGES)
-    params = 'raises = "NoneType", epsilon = 0'
+    params = 'raises = "NoneType", dtype_raises = "NoneType", epsilon = 0'
     per_family_all = "".join(_entry(f"all-{p}", every, f"{p}-*", params) for p in prefixes)
     own = {"error-class": 'raises = "NoneType"', "epsilon-on-norm": "epsilon = 0"}
     per_change = "".join(

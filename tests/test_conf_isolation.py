@@ -56,7 +56,8 @@ def reports(tmp_path: Path) -> tuple[dict, ET.Element]:
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     suite = ET.parse(tmp_path / "r.xml").getroot()
     assert len(suite.findall("testcase")) == len(doc["cases"]) > 0
-    assert sum(v for k, v in doc["summary"].items() if k != "unexpected_passes") == len(doc["cases"])
+    statuses = ("passed", "failed", "declared", "not_tested", "not_run")
+    assert sum(doc["summary"][k] for k in statuses) == len(doc["cases"])
     assert doc["mode"] == "worker"
     return doc, suite
 
@@ -94,7 +95,8 @@ def test_misbehaving_target_fails_with_a_named_cause(tmp_path, module, args, sai
     assert any(said in r["message"] for r in doc["cases"] if r["status"] == "failed"), out
     assert suite.find("testcase/failure") is not None
     if module in ABANDONED:  # crashing or hanging on every call: abandoned after 3, the rest never passed
-        assert doc["summary"]["failed"] == 3  # --abandon-after's default
+        # --abandon-after's default is 3 calls in a row; a probe may make several calls (the call contract's)
+        assert 1 <= doc["summary"]["failed"] <= 3
         not_run = [r for r in doc["cases"] if r["status"] == "not_run"]
         assert not_run and all("target unresponsive" in r["message"] for r in not_run)
         assert suite.find("testcase/skipped[@message]") is not None

@@ -24,7 +24,7 @@ def _reduce(v, sample_weight, reduction, dtype, clip=True):
     """Weights (the spec's alignment) and the reduction, as the engine does them."""
     red = engine._check_reduction(reduction, engine.Knobs())
     v = np.clip(v, -1, 1) if clip else v
-    w = engine._weights(sample_weight, v.shape, engine.Knobs())
+    w = engine._weights(sample_weight, v.shape, engine.Knobs(), dtype)
     wl = v if w is None else v * w.astype(dtype).astype(np.float64)
     if red == "none":
         return np.asarray(wl).astype(dtype)
