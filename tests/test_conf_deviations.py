@@ -250,7 +250,11 @@ def _hostile_files(prefixes: list[str]) -> dict[str, str]:
     every = list(CHANGES)
     params = 'raises = "NoneType", dtype_raises = "NoneType", epsilon = 0'
     per_family_all = "".join(_entry(f"all-{p}", every, f"{p}-*", params) for p in prefixes)
-    own = {"error-class": 'raises = "NoneType"', "epsilon-on-norm": "epsilon = 0"}
+    own = {
+        "error-class": 'raises = "NoneType"',
+        "dtype-error": 'dtype_raises = "NoneType"',
+        "epsilon-on-norm": "epsilon = 0",
+    }
     per_change = "".join(
         _entry(f"{c}-{p}", c, [f"{p}-*", f"{p}-*/grad"], own.get(c, "")) for p in prefixes for c in every
     )
