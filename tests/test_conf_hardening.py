@@ -68,7 +68,8 @@ def _with_grad(grad):
 
 
 def _grad_f64(t, p, sw=None, **k):
-    return ref.grad(t.astype(np.float64), p.astype(np.float64), None if sw is None else sw.astype(np.float64), **k)
+    f64 = [None if a is None else np.asarray(a, np.float64) for a in (t, p, sw)]
+    return ref.grad(*f64, **k)
 
 
 def _grad_complex(*a, **k):
@@ -90,7 +91,7 @@ def _grad_objects(*a, **k):
 def test_gradient_of_another_dtype_fails_the_gradient_clause(grad, said, seed_cases):
     cases = [c for c in seed_cases if c.dtype != "float64"] if said == "float64" else seed_cases
     report = run(CallableAdapter(_with_grad(grad), grad.__name__), golden=cases, timeout=None)
-    grads = [r for r in report.results if r.kind == "grad"]
+    grads = [r for r in report.results if r.id.endswith("/grad") and r.id.count("/") == 1]  # the golden probe's calls
     assert grads and all(r.status == "failed" and r.failed_clauses == ["CS-GRAD-1"] for r in grads)
     assert all(f"dtype {said}, expected {r.dtype}" in r.message for r in grads)
     assert all(r.status == "passed" for r in report.results if r.kind == "value")
