@@ -1,15 +1,17 @@
-"""Benchmark of the reference implementation (cosine_spec.impl): speed, memory and accuracy.
+"""Benchmark of this project's implementations: the readable one (cosine_spec.impl, the `reference` target)
+and the fast one (cosine_spec.impl.fast, `reference-fast`): speed, memory and accuracy.
 
 Run ``python -m cosine_spec.conf.bench_impl [--repeats N] [--no-tf] [--no-accuracy]``. It prints
 numbers and never fails on them (timings on shared machines are noisy; no test asserts a time).
 
-- speed: float32 inputs of shapes (4096, 1024) and (65536, 16), "sum_over_batch_size", value and
-  value + gradient, median of ``--repeats`` interleaved runs, for this implementation, tf-keras eager
-  (if installed), a naive float32 numpy formula and the same formula in float64;
-- memory: peak bytes allocated during our call (tracemalloc sees numpy's allocations), over the size
-  of the two inputs; the gradient's outputs count (they are as large as the inputs);
+- speed: float32 and float64 inputs of shapes (4096, 1024) and (65536, 16), "sum_over_batch_size", value
+  and value + gradient, median of ``--repeats`` interleaved runs, for both implementations, tf-keras eager
+  (if installed), a naive float32 numpy formula and the same formula in float64; ratios against the naive one;
+- memory: peak bytes allocated during each implementation's call (tracemalloc sees numpy's allocations),
+  over the size of the two inputs; the gradient's outputs count (they are as large as the inputs);
 - accuracy: per dtype, max and 99th percentile error in ulps of the per-sample values of the golden
-  cases whose dot product is not cancellation-bound (sum |t_i p_i| <= 1000 |t . p|), ours and tf-keras.
+  cases whose dot product is not cancellation-bound (the criterion of conf/accuracy.toml), for both
+  implementations and tf-keras.
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ import argparse
 import os
 import statistics
 import time
+import tomllib
 import tracemalloc
+from functools import cache
+from importlib import resources
 
 import numpy as np
-from cosine_spec.impl import loss
+from cosine_spec import impl
+from cosine_spec.impl import fast
 
 SHAPES = [(4096, 1024), (65536, 16)]
-CANCELLATION = 1000.0
+OURS = {"readable": impl.loss, "fast": fast.loss}
+
+
+@cache
+def accuracy_promises() -> dict:
+    """conf/accuracy.toml: the cancellation criterion and the fast implementation's ulp promises."""
+    with (resources.files("cosine_spec.conf") / "accuracy.toml").open("rb") as fh:
+        return tomllib.load(fh)
 
 
 def _naive(dtype):
@@ -46,8 +59,8 @@ def _naive(dtype):
     return value, both
 
 
-def _ours():
-    return (lambda a, b: loss(a, b)), (lambda a, b: loss.value_and_grad(a, b))
+def _ours(fn):
+    return (lambda a, b: fn(a, b)), (lambda a, b: fn.value_and_grad(a, b))
 
 
 def _tf():
@@ -93,27 +106,30 @@ def _peak(fn, nbytes: int) -> float:
 
 def speed(repeats: int, with_tf: bool) -> None:
     tf_fns = _tf() if with_tf else None
-    print(f"speed: median of {repeats} interleaved runs, ms; float32, reduction sum_over_batch_size")
-    for shape in SHAPES:
-        rng = np.random.default_rng(0)
-        a, b = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
-        fns = {"ours": _ours(), "naive f32": _naive(np.float32), "f64 upcast": _naive(np.float64)}
-        for i, what in enumerate(("value", "value+grad")):
-            cands = {name: (lambda f=f[i], a=a, b=b: f(a, b)) for name, f in fns.items()}
-            if tf_fns is not None:
-                ta, tb = tf_fns[2](a), tf_fns[2](b)
-                cands["tf-keras eager"] = lambda f=tf_fns[i], ta=ta, tb=tb: f(ta, tb)
-            ms = _time(cands, repeats)
-            line = ", ".join(f"{k} {v:.2f}" for k, v in ms.items())
-            ratios = f"ours/naive {ms['ours'] / ms['naive f32']:.2f}x"
-            if "tf-keras eager" in ms:
-                ratios += f", ours/tf {ms['ours'] / ms['tf-keras eager']:.2f}x"
-            peak = _peak(cands["ours"], a.nbytes + b.nbytes)
-            print(f"  {shape} {what:10s}: {line}; {ratios}; peak extra memory {peak:.2f}x input")
+    print(f"speed: median of {repeats} interleaved runs, ms; reduction sum_over_batch_size")
+    for dtype in (np.float32, np.float64):
+        for shape in SHAPES:
+            rng = np.random.default_rng(0)
+            a, b = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+            fns = {name: _ours(fn) for name, fn in OURS.items()}
+            fns.update({"naive f32": _naive(np.float32), "f64 upcast": _naive(np.float64)})
+            for i, what in enumerate(("value", "value+grad")):
+                cands = {name: (lambda f=f[i], a=a, b=b: f(a, b)) for name, f in fns.items()}
+                if tf_fns is not None:
+                    ta, tb = tf_fns[2](a), tf_fns[2](b)
+                    cands["tf-keras eager"] = lambda f=tf_fns[i], ta=ta, tb=tb: f(ta, tb)
+                ms = _time(cands, repeats)
+                line = ", ".join(f"{k} {v:.2f}" for k, v in ms.items())
+                ratios = ", ".join(f"{k}/naive {ms[k] / ms['naive f32']:.2f}x" for k in OURS)
+                ratios += f", fast/readable {ms['fast'] / ms['readable']:.2f}x"
+                if "tf-keras eager" in ms:
+                    ratios += f", readable/tf {ms['readable'] / ms['tf-keras eager']:.2f}x"
+                peaks = ", ".join(f"{k} {_peak(cands[k], a.nbytes + b.nbytes):.2f}x" for k in OURS)
+                print(f"  {np.dtype(dtype).name} {shape} {what:10s}: {line}; {ratios}; peak extra memory {peaks}")
 
 
 def not_cancellation_bound(case) -> np.ndarray:
-    """Per sample: sum |t_i p_i| <= CANCELLATION * |t . p| (the issue's accuracy criterion), computed on
+    """Per sample: sum |t_i p_i| <= cancellation * |t . p| (the criterion of conf/accuracy.toml), computed on
     vectors scaled by powers of two so nothing overflows."""
 
     def scaled(x):
@@ -122,7 +138,8 @@ def not_cancellation_bound(case) -> np.ndarray:
 
     with np.errstate(all="ignore"):
         t, p = scaled(case.y_true), scaled(case.y_pred)
-        return np.sum(np.abs(t * p), axis=-1) <= CANCELLATION * np.abs(np.sum(t * p, axis=-1))
+        bound = accuracy_promises()["cancellation"]
+        return np.sum(np.abs(t * p), axis=-1) <= bound * np.abs(np.sum(t * p, axis=-1))
 
 
 def _ulps(got, want, dtype):
@@ -144,6 +161,7 @@ def accuracy(with_tf: bool) -> None:
     from cosine_spec.conf.golden_cases import load_cases
 
     tf_ok = with_tf and _tf() is not None
+    names = [*OURS, "tf"] if tf_ok else list(OURS)
     rows: dict[str, dict[str, list]] = {}
     for case in load_cases():
         if case.error or case.reduction != "none" or case.sample_weight is not None or not case.expected.size:
@@ -152,28 +170,26 @@ def accuracy(with_tf: bool) -> None:
         keep = not_cancellation_bound(case) & np.isfinite(want) & (want != 0)
         if not keep.any():
             continue
-        row = rows.setdefault(case.dtype, {"ours": [], "tf": []})
-        ours = loss(case.y_true, case.y_pred, axis=case.axis, reduction="none")
-        row["ours"].extend(_ulps(ours, case.expected, case.dtype)[keep].tolist())
+        row = rows.setdefault(case.dtype, {k: [] for k in names})
+        for name, fn in OURS.items():
+            got = fn(case.y_true, case.y_pred, axis=case.axis, reduction="none")
+            row[name].extend(_ulps(got, case.expected, case.dtype)[keep].tolist())
         if tf_ok:
             with np.errstate(all="ignore"):
                 row["tf"].extend(_ulps(_tf_none(case), case.expected, case.dtype)[keep].tolist())
     print("accuracy: per-sample values of golden 'none' cases, not cancellation-bound; error in ulps")
-    print(f"  {'dtype':9s} {'n':>5s}  {'ours max':>9s} {'ours p99':>9s}  {'tf max':>9s} {'tf p99':>9s}")
+    print("  " + f"{'dtype':9s} {'n':>5s}" + "".join(f"  {k + ' max':>13s} {k + ' p99':>13s}" for k in names))
     for dtype in ("float16", "bfloat16", "float32", "float64"):
         if dtype not in rows:
             continue
-        r = rows[dtype]
-        cells = [f"{np.max(r['ours']):9.3g}", f"{np.percentile(r['ours'], 99):9.3g}"]
-        tf_vals = np.array(r["tf"], dtype=np.float64)
-        nan_note = ""
-        if tf_vals.size:  # a NaN or inf result where the spec has a finite one counts as an infinite error
-            tf_vals = np.where(np.isnan(tf_vals), np.inf, tf_vals)
-            cells += [f"{np.max(tf_vals):9.3g}", f"{np.sort(tf_vals)[int(0.99 * (tf_vals.size - 1))]:9.3g}"]
-            nan_note = f"  (tf > 1 ulp on {int(np.sum(tf_vals > 1))}, non-finite on {int(np.sum(np.isinf(tf_vals)))})"
-        else:
-            cells += ["-", "-"]
-        print(f"  {dtype:9s} {len(r['ours']):5d}  {cells[0]} {cells[1]}  {cells[2]} {cells[3]}{nan_note}")
+        cells, notes = [], ""
+        for name in names:  # a NaN or inf result where the spec has a finite one counts as an infinite error
+            vals = np.array(rows[dtype][name], dtype=np.float64)
+            vals = np.where(np.isnan(vals), np.inf, vals)
+            cells.append(f"  {np.max(vals):13.3g} {np.sort(vals)[int(0.99 * (vals.size - 1))]:13.3g}")
+            if name == "tf":
+                notes = f"  (tf > 1 ulp on {int(np.sum(vals > 1))}, non-finite on {int(np.sum(np.isinf(vals)))})"
+        print(f"  {dtype:9s} {len(rows[dtype][names[0]]):5d}" + "".join(cells) + notes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,9 +26,7 @@ ARRAY_ARGS = ("y_true", "y_pred", "sample_weight")
 MAX_EXTRA_ELEMENTS = 1 << 16  # a reply may exceed the expected size by this much before it is refused unread
 
 # The real builtin exception classes, taken before any target code runs (a target may rebind the names).
-_BUILTIN_EXCEPTIONS = tuple(
-    v for v in vars(builtins).values() if isinstance(v, type) and issubclass(v, BaseException)
-)
+_BUILTIN_EXCEPTIONS = tuple(v for v in vars(builtins).values() if isinstance(v, type) and issubclass(v, BaseException))
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,8 +174,11 @@ def perform(fn: Callable, call: Call) -> Outcome:
     limit = call.expect_size + MAX_EXTRA_ELEMENTS
     if call.fn == "grad":
         if type(value) not in (tuple, list) or len(value) != 2:
-            return Outcome(invalid=f"grad returned a {type(value).__name__}; the contract requires a pair "
-                                   f"(d_y_true, d_y_pred) of numpy arrays", modified=modified)
+            return Outcome(
+                invalid=f"grad returned a {type(value).__name__}; the contract requires a pair "
+                f"(d_y_true, d_y_pred) of numpy arrays",
+                modified=modified,
+            )
         pair = []
         for g, name in zip(value, ("d_y_true", "d_y_pred"), strict=True):
             arr, why = plain_array(g, limit, name)

@@ -10,7 +10,7 @@ commands:
   check TARGET   hold an implementation against the spec (see `cosine-spec check --help`)
   golden         write the golden data from the oracle; `golden --check` regenerates and compares
   matrix [T..]   the conformance matrix of every installed built-in target (see `cosine-spec matrix --help`)
-  bench oracle   print the oracle's throughput next to a naive mpmath evaluation
+  bench oracle   print the oracle's throughput next to naive mpmath and float64 numpy evaluations
 """
 
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(rest)
     if command == "bench":
-        from cosine_spec.spec.bench import main as bench_main
+        from cosine_spec.conf.bench_oracle import main as bench_main
 
         return bench_main(rest)
     if command == "matrix":
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         from cosine_spec.conf.check_cli import cli_main as check_main
 
         return check_main(rest)
-    print(f"cosine-spec: unknown command {command!r}; the commands are check, matrix, golden, bench.\n\n{USAGE}",
-          file=sys.stderr)
+    print(
+        f"cosine-spec: unknown command {command!r}; the commands are check, matrix, golden, bench.\n\n{USAGE}",
+        file=sys.stderr,
+    )
     return 2
 
 

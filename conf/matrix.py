@@ -25,8 +25,19 @@ def run_target(target: str, tier: str = "full", expectations: str | None = None,
     """`{"report": <report JSON>}` of one target run in its own process, or `{"error": text}` (exit 2)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
-        cmd = [sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", tier,
-               "--report-json", str(out), "--max-failures-shown", "0"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "cosine_spec.conf.cli",
+            "check",
+            target,
+            "--tier",
+            tier,
+            "--report-json",
+            str(out),
+            "--max-failures-shown",
+            "0",
+        ]
         if expectations:
             cmd += ["--expectations", expectations]
         try:
@@ -66,10 +77,30 @@ def matrix(measured: dict, versions: dict[str, str] | None = None) -> dict:
             continue
         r = got["report"]
         out["targets"][name] = {
-            "conformant": r["conformant"], "tier": r["tier"], "spec_version": r["spec_version"],
-            "seconds": r["seconds"], "summary": r["summary"], "clauses": r["clauses"], "worst_ulp": worst_ulp(r),
-            "deviations": [{k: d.get(k) for k in ("clause", "cases", "dtypes", "message", "reason", "upstream",
-                                                   "status", "matched", "failed")} for d in r["deviations"]],
+            "conformant": r["conformant"],
+            "tier": r["tier"],
+            "spec_version": r["spec_version"],
+            "seconds": r["seconds"],
+            "summary": r["summary"],
+            "clauses": r["clauses"],
+            "worst_ulp": worst_ulp(r),
+            "deviations": [
+                {
+                    k: d.get(k)
+                    for k in (
+                        "clause",
+                        "cases",
+                        "dtypes",
+                        "message",
+                        "reason",
+                        "upstream",
+                        "status",
+                        "matched",
+                        "failed",
+                    )
+                }
+                for d in r["deviations"]
+            ],
         }
     return out
 
@@ -77,32 +108,47 @@ def matrix(measured: dict, versions: dict[str, str] | None = None) -> dict:
 def markdown(m: dict) -> str:
     """The matrix as Markdown: a summary row per target, a clause x target table, worst ulp per dtype."""
     ran = {n: t for n, t in m["targets"].items() if "error" not in t}
-    lines = ["| target | conformant | passed | declared | failed | not tested | unexpected passes | seconds |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| target | conformant | passed | declared | failed | not tested | unexpected passes | seconds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for n, t in ran.items():
         s = t["summary"]
-        lines.append(f"| `{n}` | {'yes' if t['conformant'] else '**no**'} | {s['passed']} | {s['declared']} | "
-                     f"{s['failed']} | {s['not_tested']} | {s['unexpected_passes']} | {t['seconds']:.0f} |")
+        lines.append(
+            f"| `{n}` | {'yes' if t['conformant'] else '**no**'} | {s['passed']} | {s['declared']} | "
+            f"{s['failed']} | {s['not_tested']} | {s['unexpected_passes']} | {t['seconds']:.0f} |"
+        )
     for n, t in m["targets"].items():
         if "error" in t:
             lines.append(f"| `{n}` | not run: {t['error'].replace('|', '/')} | | | | | | |")
     clauses = sorted({c for t in ran.values() for c in t["clauses"]})
     lines += ["", "| clause | " + " | ".join(f"`{n}`" for n in ran) + " |", "|---|" + "---|" * len(ran)]
     for c in clauses:
-        lines.append(f"| {c} | " + " | ".join(t["clauses"].get(c, "not_tested").replace("_", " ")
-                                             for t in ran.values()) + " |")
+        lines.append(
+            f"| {c} | " + " | ".join(t["clauses"].get(c, "not_tested").replace("_", " ") for t in ran.values()) + " |"
+        )
     dtypes = sorted({d for t in ran.values() for d in t["worst_ulp"]})
-    lines += ["", "Worst ulp error of a passing result, per dtype:", "",
-              "| target | " + " | ".join(dtypes) + " |", "|---|" + "---|" * len(dtypes)]
+    lines += [
+        "",
+        "Worst ulp error of a passing result, per dtype:",
+        "",
+        "| target | " + " | ".join(dtypes) + " |",
+        "|---|" + "---|" * len(dtypes),
+    ]
     for n, t in ran.items():
         cells = [t["worst_ulp"].get(d) for d in dtypes]
         lines.append(f"| `{n}` | " + " | ".join("-" if v is None else f"{v:g}" for v in cells) + " |")
     lines += ["", "Declared deviations:", ""]
     for n, t in ran.items():
         held = sum(d["status"] == "held" for d in t["deviations"])
-        lines.append(f"- `{n}`: {held} of {len(t['deviations'])} held" + "".join(
-            f"; {d['status'].replace('_', ' ')}: {d['cases'] or d['clause']}" for d in t["deviations"]
-            if d["status"] != "held"))
+        lines.append(
+            f"- `{n}`: {held} of {len(t['deviations'])} held"
+            + "".join(
+                f"; {d['status'].replace('_', ' ')}: {d['cases'] or d['clause']}"
+                for d in t["deviations"]
+                if d["status"] != "held"
+            )
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -25,21 +25,35 @@ _GENERIC = ("CS-OUT-1", "CS-VAL-2", "CS-GRAD-1", "CS-VAL-1")  # clauses nearly e
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cosine-spec", "conformance check of a cosine similarity loss")
-    group.addoption("--cosine-spec-target", metavar="TARGET", action="append", default=[],
-                    help="gate TARGET, one item per result (repeatable): reference, tf-keras, keras-jax, torch, "
-                         "optax, MODULE:ATTR, ...")
-    group.addoption("--cosine-spec-tier", choices=("fast", "full"), default="full",
-                    help="tier of those runs (default full, as the CLI)")
-    group.addoption("--cosine-spec-expectations", metavar="PATH", default=None,
-                    help="declared deviations for those runs (default: each built-in target's own file)")
+    group.addoption(
+        "--cosine-spec-target",
+        metavar="TARGET",
+        action="append",
+        default=[],
+        help="gate TARGET, one item per result (repeatable): reference, tf-keras, keras-jax, torch, "
+        "optax, MODULE:ATTR, ...",
+    )
+    group.addoption(
+        "--cosine-spec-tier",
+        choices=("fast", "full"),
+        default="full",
+        help="tier of those runs (default full, as the CLI)",
+    )
+    group.addoption(
+        "--cosine-spec-expectations",
+        metavar="PATH",
+        default=None,
+        help="declared deviations for those runs (default: each built-in target's own file)",
+    )
 
 
 def _measure(config: pytest.Config, jobs: int = 1) -> dict:
     from cosine_spec.conf.matrix import run_targets
 
     opt = config.getoption
-    return run_targets(opt("--cosine-spec-target"), opt("--cosine-spec-tier"), opt("--cosine-spec-expectations"),
-                       jobs=jobs)
+    return run_targets(
+        opt("--cosine-spec-target"), opt("--cosine-spec-tier"), opt("--cosine-spec-expectations"), jobs=jobs
+    )
 
 
 def _results(config: pytest.Config) -> dict:
@@ -82,13 +96,20 @@ class TargetCollector(pytest.Collector):
             if line not in known:
                 self.config.addinivalue_line("markers", line)
         fields = ("reason", "upstream", "clause", "cases", "dtypes", "message")
-        unexpected = [Deviation(**{k: (tuple(d[k]) if k == "dtypes" and d[k] else d[k]) for k in fields})
-                      for d in report["deviations"] if d["status"] == "unexpected_pass"]
+        unexpected = [
+            Deviation(**{k: (tuple(d[k]) if k == "dtypes" and d[k] else d[k]) for k in fields})
+            for d in report["deviations"]
+            if d["status"] == "unexpected_pass"
+        ]
         for r in report["cases"]:
-            yield ResultItem.from_parent(self, name=_name(r), nodeid=f"cosine-spec/{self.name}/{_name(r)}",
-                                         result=r, strict=report["strict"],
-                                         stale=[d for d in unexpected if any(d.matches(r["id"], c, r["dtype"])
-                                                                             for c in r["clauses"])])
+            yield ResultItem.from_parent(
+                self,
+                name=_name(r),
+                nodeid=f"cosine-spec/{self.name}/{_name(r)}",
+                result=r,
+                strict=report["strict"],
+                stale=[d for d in unexpected if any(d.matches(r["id"], c, r["dtype"]) for c in r["clauses"])],
+            )
 
 
 def _name(r: dict) -> str:
@@ -109,20 +130,36 @@ class ResultItem(pytest.Item):
         for mark in (*result["clauses"], result["family"]):
             self.add_marker(getattr(pytest.mark, mark))
         if result["status"] == "declared":
-            self.add_marker(pytest.mark.xfail(reason="declared deviation: " + result["message"][:200],
-                                              strict=True, raises=ResultFailure))
+            self.add_marker(
+                pytest.mark.xfail(
+                    reason="declared deviation: " + result["message"][:200], strict=True, raises=ResultFailure
+                )
+            )
         elif stale:
-            self.add_marker(pytest.mark.xfail(reason=f"declared deviation that passed everywhere ({stale[0].label}):"
-                                                     " the expectations file is out of date", strict=strict))
+            self.add_marker(
+                pytest.mark.xfail(
+                    reason=f"declared deviation that passed everywhere ({stale[0].label}):"
+                    " the expectations file is out of date",
+                    strict=strict,
+                )
+            )
 
     def runtest(self) -> None:
         r = self.result
         if r["status"] == "not_tested":
             pytest.skip(f"not tested: {r['message']}")
         if r["status"] in ("failed", "declared"):
-            raise ResultFailure("\n".join([f"{', '.join(r['failed_clauses'])}: {r['message']}",
-                                           f"inputs: {r['inputs']}", f"expected: {r['expected']}",
-                                           f"actual: {r['actual']}", f"repro: {r['repro']}"]))
+            raise ResultFailure(
+                "\n".join(
+                    [
+                        f"{', '.join(r['failed_clauses'])}: {r['message']}",
+                        f"inputs: {r['inputs']}",
+                        f"expected: {r['expected']}",
+                        f"actual: {r['actual']}",
+                        f"repro: {r['repro']}",
+                    ]
+                )
+            )
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ResultFailure):

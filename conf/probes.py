@@ -29,8 +29,13 @@ class Probe:
 
 def plain_call(case: Case, fn: str = "loss", **changes) -> Call:
     """The call the golden case describes (`changes` override its arguments)."""
-    args = dict(y_true=case.y_true, y_pred=case.y_pred, sample_weight=case.sample_weight, axis=case.axis,
-                reduction=case.reduction)
+    args = dict(
+        y_true=case.y_true,
+        y_pred=case.y_pred,
+        sample_weight=case.sample_weight,
+        axis=case.axis,
+        reduction=case.reduction,
+    )
     args.update(changes)
     if fn == "grad":
         size = max(getattr(args["y_true"], "size", 0), getattr(args["y_pred"], "size", 0))
@@ -41,12 +46,39 @@ def plain_call(case: Case, fn: str = "loss", **changes) -> Call:
 
 def golden(case: Case) -> list[Probe]:
     """The value against the oracle's, and the gradient against the oracle's alternatives."""
-    probes = [Probe(case.id, "value", judge.value_clauses(case), (plain_call(case),),
-                    lambda outs: judge.judge_value(case, outs[0]))]
+    probes = [
+        Probe(
+            case.id,
+            "value",
+            judge.value_clauses(case),
+            (plain_call(case),),
+            lambda outs: judge.judge_value(case, outs[0]),
+        )
+    ]
     if case.gradients and not case.error:
-        probes.append(Probe(case.id + "/grad", "grad", (judge.GRAD,), (plain_call(case, "grad"),),
-                            lambda outs: judge.judge_grad(case, outs[0]), needs_grad=True))
+        probes.append(
+            Probe(
+                case.id + "/grad",
+                "grad",
+                (judge.GRAD,),
+                (plain_call(case, "grad"),),
+                lambda outs: judge.judge_grad(case, outs[0]),
+                needs_grad=True,
+            )
+        )
     return probes
 
 
-PLANNERS: list[Callable[[Case], list[Probe]]] = [golden]
+def contract(case: Case) -> list[Probe]:
+    """The call contract's probes (`conf/contract.py`, which builds on this module: imported when called)."""
+    from cosine_spec.conf.contract import contract as planner
+
+    return planner(case)
+
+
+# The planners every case goes through: blame.golden is `golden` with the calls behind a reduced or weighted
+# result, contract the call contract, relations.plan the metamorphic relations (imported last: both build on
+# this module).
+from cosine_spec.conf import blame, relations  # noqa: E402
+
+PLANNERS: list[Callable[[Case], list[Probe]]] = [blame.golden, contract, relations.plan]

@@ -29,6 +29,7 @@ class Policy:
     unit_roundoff: dict[str, float]
     k_elem: int
     accumulation: dict[str, str]
+    relations: dict  # the [relations] table: which cases get relation probes and their bounds' constants
 
     def gamma(self, n, dtype: str):
         """Higham's gamma(n) = n u / (1 - n u) in the accumulation format of `dtype`, 2 n u beyond gamma_cap."""
@@ -46,11 +47,25 @@ def policy() -> Policy:
     """The tolerance policy of `conf/tolerances.toml`."""
     with (resources.files("cosine_spec.conf") / "tolerances.toml").open("rb") as fh:
         raw = tomllib.load(fh)
-    return Policy(safety=float(raw["safety"]), k_value=int(raw["k_value"]), k_grad=int(raw["k_grad"]),
-                  gamma_cap=float(raw["gamma_cap"]),
-                  underflow_ops=int(raw["underflow_ops"]), epsilon=float(raw["epsilon"]),
-                  unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()},
-                  k_elem=int(raw["k_elem"]), accumulation=dict(raw["accumulation"]))
+    return Policy(
+        safety=float(raw["safety"]),
+        k_value=int(raw["k_value"]),
+        k_grad=int(raw["k_grad"]),
+        gamma_cap=float(raw["gamma_cap"]),
+        underflow_ops=int(raw["underflow_ops"]),
+        epsilon=float(raw["epsilon"]),
+        unit_roundoff={k: float.fromhex(v) for k, v in raw["unit_roundoff"].items()},
+        k_elem=int(raw["k_elem"]),
+        accumulation=dict(raw["accumulation"]),
+        relations=dict(raw["relations"]),
+    )
+
+
+def identity_bound(d, dtype: str) -> np.ndarray:
+    """|computed + 1| for identical vectors of length d (|computed - 1| for opposite ones): TOLERANCES.md."""
+    pol = policy()
+    k = int(pol.relations["k_identity"])
+    return pol.safety * (pol.gamma(2 * np.asarray(d) + k, dtype) + (2 * pol.k_elem + 1) * pol.unit_roundoff[dtype])
 
 
 def ulp(x: np.ndarray, dtype: str) -> np.ndarray:
@@ -71,6 +86,13 @@ def align_weights(w: np.ndarray | None, loss_shape: tuple[int, ...]) -> np.ndarr
         return np.ones(())
     w = np.asarray(w, dtype=np.float64)
     return w.reshape(spec_shapes.align_weights(w.shape, tuple(loss_shape)))
+
+
+def loss_shape(case: Case) -> tuple[int, ...]:
+    """The loss tensor's shape of a case whose inputs fit (CS-AX-1): the inputs' shape without `axis`."""
+    shape = np.broadcast_shapes(case.y_true.shape, case.y_pred.shape)
+    ax = case.axis % len(shape)
+    return tuple(n for i, n in enumerate(shape) if i != ax)
 
 
 def reduce_to(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -110,6 +132,21 @@ class _Samples:
             self.sabs = np.sum(np.abs(self.ts["t"] * self.ts["p"]), axis=-1)
             self.rho = np.ldexp(self.sabs / denom, shift)
             self.value = -np.ldexp(np.sum(self.ts["t"] * self.ts["p"], axis=-1) / denom, shift)
+            self.under = self._underflow(case.dtype)
+
+    def _underflow(self, dtype: str) -> np.ndarray:
+        """Gradual underflow per sample (TOLERANCES.md): each operation whose result is subnormal errs by at
+        most half a smallest subnormal. The elementwise operations in the dtype and the final rounding: eta of
+        the dtype, not amplified (|n(x)_i| <= 1). A product t_i p_i that is subnormal in the accumulation
+        format: its eta is divided by nt np afterwards (dot-then-divide), up to 1e12."""
+        pol = policy()
+        acc = pol.accumulation[dtype]
+        prod = np.abs(self.ts["t"] * self.ts["p"])
+        e = (self.et["t"] + self.et["p"])[..., None]
+        tiny = float(ml_dtypes.finfo(DTYPES[acc]).smallest_normal)
+        sub = np.any((prod > 0) & (np.ldexp(prod, e) < tiny), axis=-1)
+        inv = np.ldexp(1.0 / (self.nm["t"] * self.nm["p"]), -(self.ne["t"] + self.ne["p"]))  # 1 / (nt np)
+        return pol.underflow(dtype) * (1 + self.d) + pol.underflow(acc) * self.d * np.where(sub, inv, 0.0)
 
     @property
     def loss_shape(self) -> tuple[int, ...]:
@@ -130,23 +167,29 @@ def _weights(case: Case, s: _Samples) -> tuple[np.ndarray, int, int]:
 
 
 def value_tolerance(case: Case) -> np.ndarray:
-    """Absolute tolerance for each element of `case.expected` (same shape)."""
+    """Absolute tolerance for each element of `case.expected` (same shape): relative where nothing cancels.
+
+    Per sample: the sums' term (relative to sum|t_i p_i|, the only place cancellation can happen), the final
+    rounding relative to the exact value, and gradual underflow (absolute, in smallest subnormals, amplified by
+    what follows the underflowing operation). No absolute floor: a small result is judged relatively.
+    """
     pol, u = policy(), policy().unit_roundoff[case.dtype]
     s = _Samples(case)
+    eta = pol.underflow(case.dtype)
     with np.errstate(all="ignore"):
-        b0 = (pol.gamma(s.d + pol.k_value, case.dtype) + pol.k_elem * u) * s.rho + u
+        b0 = (pol.gamma(s.d + pol.k_value, case.dtype) + pol.k_elem * u) * s.rho + u * np.abs(s.value) + s.under
         w, m, k = _weights(case, s)
         wb, wv = w * b0, w * np.abs(s.value)
         if case.reduction == "none":
-            tol = wb + u * wv
+            tol, ops = wb + u * wv, 1  # the weight multiply may underflow
         elif m == 0:
-            tol = np.zeros(())
+            tol, ops = np.zeros(()), 0
         else:
-            tol = np.sum(wb) + (pol.gamma(m + 1, case.dtype) + u) * np.sum(wv)
+            tol, ops = np.sum(wb) + (pol.gamma(m + 1, case.dtype) + u) * np.sum(wv), m
             if case.reduction != "sum":
-                tol = tol / m + u * abs(np.sum(w * s.value)) / m
+                tol, ops = tol / m + u * abs(np.sum(w * s.value)) / m, 2  # the m multiplies / m, the division
         tol = np.ldexp(np.asarray(tol, dtype=np.float64), k)  # undo the weights' scaling
-        tol = pol.safety * (tol + pol.underflow(case.dtype))
+        tol = pol.safety * (tol + ops * eta * (case.sample_weight is not None or case.reduction != "none"))
     shape = case.expected.shape if case.expected is not None else tol.shape
     try:
         return np.broadcast_to(tol, shape)
@@ -171,13 +214,15 @@ def grad_tolerance(case: Case, grad: tuple[np.ndarray, np.ndarray]) -> tuple[np.
             base = s.et[other] - s.ne[own] - s.ne[other]
             first = np.ldexp(np.abs(s.ts[other]) / (s.nm[own] * s.nm[other])[..., None], base[..., None])
             shift2 = s.et["t"] + s.et["p"] + s.et[own] - 3 * s.ne[own] - s.ne[other]
-            second = np.ldexp((s.sabs / (s.nm[own] ** 3 * s.nm[other]))[..., None] * np.abs(s.ts[own]),
-                              shift2[..., None])
+            second = np.ldexp(
+                (s.sabs / (s.nm[own] ** 3 * s.nm[other]))[..., None] * np.abs(s.ts[own]), shift2[..., None]
+            )
             # Underflow: an absolute error eta in a normalized vector or in w / N is amplified by the
             # factors applied after it, 1 / n_own and 1 / n_other (up to 1e6 each) or the gradient itself.
             amplify = 1.0 + (coef * (r[own] + r[other]))[..., None] + first + second
-            bound = np.moveaxis(coef[..., None] * (first + second) * g
-                                + amplify * pol.underflow(case.dtype), -1, s.axis)
+            bound = np.moveaxis(
+                coef[..., None] * (first + second) * g + amplify * pol.underflow(case.dtype), -1, s.axis
+            )
             full = np.asarray(exp, dtype=np.float64)
             bound = reduce_to(bound, full.shape) if bound.shape != full.shape else bound
             out.append(pol.safety * (np.broadcast_to(bound, full.shape) + u * np.abs(full)))

@@ -24,8 +24,15 @@ def ulps(report: Report) -> dict[str, np.ndarray]:
     """Per dtype, the worst error in ulps of every value result that passed or was declared (finite only)."""
     out = {}
     for dtype in DTYPES:
-        vals = [r.max_ulp for r in report.results if r.kind == "value" and r.dtype == dtype
-                and r.status in ("passed", "declared") and r.max_ulp is not None and math.isfinite(r.max_ulp)]
+        vals = [
+            r.max_ulp
+            for r in report.results
+            if r.kind == "value"
+            and r.dtype == dtype
+            and r.status in ("passed", "declared")
+            and r.max_ulp is not None
+            and math.isfinite(r.max_ulp)
+        ]
         if vals:
             out[dtype] = np.sort(np.asarray(vals, dtype=np.float64))
     return out
@@ -58,12 +65,16 @@ def _fmt(x: float) -> str:
 
 
 def stats_table(data: dict[str, np.ndarray]) -> list[str]:
-    lines = ["| dtype | cases | 0 ulp | ≤ 0.5 ulp | ≤ 1 ulp | median | 99th percentile | max |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| dtype | cases | 0 ulp | ≤ 0.5 ulp | ≤ 1 ulp | median | 99th percentile | max |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for dtype, v in data.items():
-        lines.append(f"| {dtype} | {v.size} | {np.sum(v == 0)} | {np.sum(v <= 0.5)} | {np.sum(v <= 1)} | "
-                     f"{_fmt(float(np.median(v)))} | {_fmt(float(np.quantile(v, 0.99, method='higher')))} | "
-                     f"{_fmt(float(v[-1]))} |")
+        lines.append(
+            f"| {dtype} | {v.size} | {np.sum(v == 0)} | {np.sum(v <= 0.5)} | {np.sum(v <= 1)} | "
+            f"{_fmt(float(np.median(v)))} | {_fmt(float(np.quantile(v, 0.99, method='higher')))} | "
+            f"{_fmt(float(v[-1]))} |"
+        )
     return lines
 
 
@@ -84,8 +95,14 @@ def plot(target: str, data: dict[str, np.ndarray]) -> bytes:
         y = np.arange(1, v.size + 1) / v.size
         x = np.concatenate([[x_zero / 1.5], x, [x_cap * 1.5]])
         y = np.concatenate([[0.0], y, [1.0]])
-        ax.step(x, y, where="post", color=COLORS.get(dtype), lw=1.8,
-                label=f"{dtype} (n={v.size}, median {_fmt(float(np.median(v)))}, max {_fmt(float(v[-1]))})")
+        ax.step(
+            x,
+            y,
+            where="post",
+            color=COLORS.get(dtype),
+            lw=1.8,
+            label=f"{dtype} (n={v.size}, median {_fmt(float(np.median(v)))}, max {_fmt(float(v[-1]))})",
+        )
     ax.set_xscale("log", base=2)
     ax.set_xlim(x_zero / 1.5, x_cap * 1.5)
     ax.set_ylim(0, 1.02)
@@ -142,8 +159,13 @@ def render(out_dir: Path, measured: dict[str, Report | str]) -> str:
         "",
     ]
     if not mpl:
-        lines += ["```{note}", "matplotlib is not installed, so this build has no plots (the tables below are "
-                  "complete). Install the docs dependencies: `pip install 'cosine-spec[docs]'`.", "```", ""]
+        lines += [
+            "```{note}",
+            "matplotlib is not installed, so this build has no plots (the tables below are "
+            "complete). Install the docs dependencies: `pip install 'cosine-spec[docs]'`.",
+            "```",
+            "",
+        ]
     written = set()
     for name, report in measured.items():
         lines += [f"## {name}", ""]
@@ -155,16 +177,24 @@ def render(out_dir: Path, measured: dict[str, Report | str]) -> str:
             png = f"accuracy-{name}.png"
             write_if_changed(out_dir / png, plot(name, data))
             written.add(png)
-            lines += [f"![Cumulative distribution of the worst error in ulps per case of {name}, one line per "
-                      f"dtype]({png})", ""]
+            lines += [
+                f"![Cumulative distribution of the worst error in ulps per case of {name}, one line per dtype]({png})",
+                "",
+            ]
         lines += stats_table(data)
         why = excluded(report)
-        parts = [f"{why['raises']} cases where the spec expects an exception" if why["raises"] else "",
-                 f"{why['empty']} with an empty output" if why["empty"] else "",
-                 f"{why['overflow']} that passed with an error too large to count in ulps (a tiny absolute "
-                 "error where the exact value is 0, whose ulp is the smallest subnormal)" if why["overflow"] else "",
-                 f"{why['declared']} declared deviations with no finite error (a NaN, an infinity or an exception "
-                 "where the spec expects a number)" if why["declared"] else ""]
+        parts = [
+            f"{why['raises']} cases where the spec expects an exception" if why["raises"] else "",
+            f"{why['empty']} with an empty output" if why["empty"] else "",
+            f"{why['overflow']} that passed with an error too large to count in ulps (a tiny absolute "
+            "error where the exact value is 0, whose ulp is the smallest subnormal)"
+            if why["overflow"]
+            else "",
+            f"{why['declared']} declared deviations with no finite error (a NaN, an infinity or an exception "
+            "where the spec expects a number)"
+            if why["declared"]
+            else "",
+        ]
         if any(parts):
             lines += ["", "Not plotted: " + "; ".join(p for p in parts if p) + "."]
         lines.append("")

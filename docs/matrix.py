@@ -63,8 +63,11 @@ def versions() -> list[tuple[str, str]]:
     """The versions this build measured with: ours, Python, numpy and each framework that was imported."""
     import numpy as np
 
-    found = [("cosine-spec", metadata.version("cosine-spec")), ("Python", platform.python_version()),
-             ("numpy", np.__version__)]
+    found = [
+        ("cosine-spec", metadata.version("cosine-spec")),
+        ("Python", platform.python_version()),
+        ("numpy", np.__version__),
+    ]
     for module in ("tensorflow", "tf_keras"):
         mod = sys.modules.get(module)
         if mod is not None:
@@ -109,17 +112,23 @@ def _deviations(name: str, report: Report) -> list[str]:
     lines = [f"### {name}", ""]
     if not report.deviations:
         return lines + ["No deviation declared: any failure makes it non-conformant.", ""]
-    lines += [f"{len(report.deviations)} declared deviations (`conf/expectations/{name}.toml`). *held*: some "
-              "result it covers failed as described; *unexpected pass*: every result it covers passed (the "
-              "entry is out of date); *not exercised*: it covers no result that ran.", ""]
+    lines += [
+        f"{len(report.deviations)} declared deviations (`conf/expectations/{name}.toml`), each a model of what "
+        "the target computes instead. *held*: its model explained failures in its scope; *unmatched*: it "
+        "explained none; *unexpected pass*: every result in its scope passed (the entry is out of date); "
+        "*not exercised*: no result in its scope ran.",
+        "",
+    ]
     for d in report.deviations:
         dev = d.deviation
-        where = ", ".join(f"{k} `{v}`" for k, v in (("clause", dev.clause), ("cases", dev.cases),
-                                                     ("dtypes", ",".join(dev.dtypes or ())),
-                                                     ("message", dev.message)) if v)
+        where = f"model `{' + '.join(dev.changes)}`, cases `{', '.join(dev.cases)}`" + (
+            f", dtypes `{','.join(dev.dtypes)}`" if dev.dtypes else ""
+        )
         status = d.status.replace("_", " ")
-        lines.append(f"- **{status}** ({d.failed} of {d.matched} covered results failed), {where}: "
-                     f"{md_escape(dev.reason).rstrip('.')}. Upstream: {_upstream(dev.upstream)}.")
+        lines.append(
+            f"- **{status}** ({d.explained} of {d.failed} failed results in scope explained), {where}: "
+            f"{md_escape(dev.reason).rstrip('.')}. Upstream: {_upstream(dev.upstream)}."
+        )
     return lines + [""]
 
 
@@ -134,7 +143,8 @@ def render(measured: dict[str, Report | str] | None = None) -> str:
         f"was held against the **{TIER}** tier of the golden cases (what `cosine-spec check TARGET` runs), "
         f"with its own declared deviations. The numbers are what this build measured, not a hand copy.",
         "",
-        "Measured with " + ", ".join(f"{k} {v}" for k, v in versions())
+        "Measured with "
+        + ", ".join(f"{k} {v}" for k, v in versions())
         + (f"; spec version {next(iter(ran.values())).spec_version}." if ran else "."),
         "",
         "| target | conformant | passed | declared | failed | not tested | unexpected passes |",
@@ -142,8 +152,10 @@ def render(measured: dict[str, Report | str] | None = None) -> str:
     ]
     for name, report in ran.items():
         s = report.summary
-        lines.append(f"| `{name}` | {'yes' if report.conformant else '**no**'} | {s['passed']} | {s['declared']} | "
-                     f"{s['failed']} | {s['not_tested']} | {s['unexpected_passes']} |")
+        lines.append(
+            f"| `{name}` | {'yes' if report.conformant else '**no**'} | {s['passed']} | {s['declared']} | "
+            f"{s['failed']} | {s['not_tested']} | {s['unexpected_passes']} |"
+        )
     for name in missing:
         lines.append(f"| `{name}` | not installed ({INSTALL.get(name, 'see its adapter')}) | | | | | |")
     lines += [
@@ -165,8 +177,11 @@ def render(measured: dict[str, Report | str] | None = None) -> str:
     for cid, clause in load_clauses().items():
         anchor = github_slugify(f"{cid}: {clause.title}")
         title = md_escape(clause.title)
-        lines.append(f"| [{cid}](../spec.md#{anchor}) {title} | {clause.level} | "
-                     + " | ".join(cell(report, cid) for report in ran.values()) + " |")
+        lines.append(
+            f"| [{cid}](../spec.md#{anchor}) {title} | {clause.level} | "
+            + " | ".join(cell(report, cid) for report in ran.values())
+            + " |"
+        )
     lines += ["", "## Declared deviations", ""]
     for name, report in ran.items():
         lines += _deviations(name, report)

@@ -27,9 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 NUMBER_RE = re.compile(r"(?<![\w.])[-+]?(?P<int>\d+)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?(?![\w.])")
-SCALAR_WRAPPER_RE = re.compile(
-    r"\bnp\.(?:float|int|uint|bfloat|longdouble|double|single|half)\w*\(([^()]*)\)"
-)
+SCALAR_WRAPPER_RE = re.compile(r"\bnp\.(?:float|int|uint|bfloat|longdouble|double|single|half)\w*\(([^()]*)\)")
 PLACEHOLDER = "<number>"
 
 

@@ -19,11 +19,15 @@ from cosine_spec.spec import SPEC_VERSION, oracle
 from cosine_spec.spec.catalogue.build import Case
 from cosine_spec.spec.shapes import SpecError, np_dtype
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a TENSOR may name its own dtype (a sample_weight wider than the inputs)
 
 
-def _tensor(a: np.ndarray) -> dict:
-    return {"shape": list(a.shape), "data": [float(x).hex() for x in a.astype(np.float64).ravel().tolist()]}
+def _tensor(a: np.ndarray, case_dtype: str | None = None) -> dict:
+    """A TENSOR; one whose dtype is not the case's (format 2: only a sample_weight) also names its dtype."""
+    out = {"shape": list(a.shape), "data": [float(x).hex() for x in a.astype(np.float64).ravel().tolist()]}
+    if case_dtype is not None and a.dtype != np_dtype(case_dtype):
+        out["dtype"] = "bfloat16" if a.dtype == np_dtype("bfloat16") else a.dtype.name
+    return out
 
 
 def record(case: Case, verify: bool = True) -> dict:
@@ -37,7 +41,7 @@ def record(case: Case, verify: bool = True) -> dict:
         "note": case.note,
         "y_true": _tensor(case.y_true),
         "y_pred": _tensor(case.y_pred),
-        "sample_weight": None if case.sample_weight is None else _tensor(case.sample_weight),
+        "sample_weight": None if case.sample_weight is None else _tensor(case.sample_weight, case.dtype),
     }
     clauses = list(case.clauses)
     try:
@@ -131,6 +135,6 @@ def load_cases(families: Iterable[str] | None = None, directory: Path | str | No
 
 
 def decode(tensor: dict, dtype: str) -> np.ndarray:
-    """A golden TENSOR as a numpy array of ``dtype`` (exact: every value is representable)."""
+    """A golden TENSOR as a numpy array of its own dtype (format 2) or else ``dtype`` (exact either way)."""
     values = np.array([float.fromhex(x) for x in tensor["data"]], dtype=np.float64)
-    return values.reshape(tensor["shape"]).astype(np_dtype(dtype))
+    return values.reshape(tensor["shape"]).astype(np_dtype(tensor.get("dtype", dtype)))

@@ -17,20 +17,27 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from cosine_spec.spec import shapes
-from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots, isqrt, round_enclosure
+from cosine_spec.spec import fastpass, shapes
+from cosine_spec.spec.exact import DTYPES, FORMATS, Format, exact_row_dots
 from cosine_spec.spec.exact import Rational as Fraction  # gmpy2.mpq, or fractions.Fraction
 from cosine_spec.spec.shapes import SpecError
+from cosine_spec.spec.ziv import (
+    MAX_PREC,
+    START_PREC,
+    OracleError,
+    combine,
+    merge_equal,
+    prove,
+    round_quotients,
+    sqrt_enclosure,
+    square_classes,
+)
 
 __all__ = ["DTYPES", "EPSILON", "Result", "SpecError", "evaluate", "START_PREC", "MAX_PREC"]
 
 EPSILON = Fraction(1, 10**12)
-START_PREC = 64  # guard bits above the target precision at the first attempt
-MAX_PREC = 1 << 16
-
-
-class OracleError(RuntimeError):
-    """The oracle could not prove a rounding; never silently returns a value it has not proven."""
+FAST_MIN_ROWS = 16  # values only: with fewer rows and fewer than FAST_MIN_SIZE elements the exact path
+FAST_MIN_SIZE = 1024  # alone is about as fast as the fast pass's fixed cost
 
 
 @dataclass
@@ -77,87 +84,11 @@ def _samples(t: np.ndarray, p: np.ndarray, dtype: str) -> list[_Sample]:
     return out
 
 
-def _sqrt_enclosure(x: Fraction, prec: int) -> tuple[Fraction, Fraction]:
-    """lo <= sqrt(x) <= hi with hi - lo <= 2**-prec * sqrt(x) (x > 0); lo == hi when the root is rational.
+def _reduce(samples, weights, reduction, size, fmt, verify, digits, rows=None):
+    """Outputs as lists of (value, exact string or None): one per sample for NONE, one scalar otherwise.
 
-    A rational root (e.g. sqrt(1e-12) = 1e-6, which no power-of-two scaling makes an integer) is returned
-    exactly, so an exactly representable tie is rounded half to even instead of refined forever.
+    ``rows`` (NONE only) limits the work to those samples; the others are returned as None.
     """
-    num, den = x.numerator, x.denominator
-    rn, rd = isqrt(num), isqrt(den)
-    if rn * rn == num and rd * rd == den:
-        root = Fraction(rn, rd)
-        return root, root
-    shift = max(0, prec - floor_half_log2(x)) + 2
-    scaled = x * (1 << (2 * shift))
-    r = isqrt(scaled.numerator // scaled.denominator)
-    denom = 1 << shift
-    if r * r * scaled.denominator == scaled.numerator:
-        return Fraction(r, denom), Fraction(r, denom)
-    return Fraction(r, denom), Fraction(r + 1, denom)
-
-
-def floor_half_log2(x: Fraction) -> int:
-    return (x.numerator.bit_length() - x.denominator.bit_length()) // 2
-
-
-def _combine(terms: list[tuple[Fraction, Fraction, Fraction]]) -> tuple[Fraction, Fraction]:
-    """Enclose sum(c * q / r) over terms (c, q exact; r in [r_lo, r_hi] with r_lo > 0), as (lo, hi)."""
-    lo = hi = Fraction(0)
-    for cq, r_lo, r_hi in terms:
-        if cq > 0:
-            lo, hi = lo + cq / r_hi, hi + cq / r_lo
-        elif cq < 0:
-            lo, hi = lo + cq / r_lo, hi + cq / r_hi
-    return lo, hi
-
-
-def _prove(build, fmt: Format, verify: bool, digits: bool = False) -> tuple[float, Fraction]:
-    """Run ``build(prec) -> (lo, hi)`` at rising precision until Ziv's test decides the rounding.
-
-    With ``digits`` the first attempt is at least DIGITS_PREC bits, so the enclosure that decides the
-    rounding also gives the 40 decimal digits of the midpoint it returns.
-    """
-    prec = max(fmt.p + START_PREC, DIGITS_PREC if digits else 0)
-    while prec <= MAX_PREC:
-        lo, hi = build(prec)
-        value = round_enclosure(lo, hi, fmt)
-        if value is not None:
-            if verify:
-                lo2, hi2 = build(2 * prec)
-                if round_enclosure(lo2, hi2, fmt) != value:
-                    raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
-            return value, (lo + hi) / 2
-        prec *= 2
-    raise OracleError(f"rounding not decided at {MAX_PREC} bits (an exact tie between irrationals?)")
-
-
-DIGITS = 40
-DIGITS_PREC = 160  # bits of the enclosure the decimal digits are read from (40 digits need 133)
-
-
-def _digits(q: Fraction) -> str:
-    """``q`` to 40 significant decimal digits, half to even, as ``-d.ddd...e+XX``; exact integer work."""
-    if q == 0:
-        return "0"
-    sign, a = ("-", -q) if q < 0 else ("", q)
-    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566398)  # ~log10
-    while a >= Fraction(10) ** (e + 1):
-        e += 1
-    while a < Fraction(10) ** e:
-        e -= 1
-    scaled = a * Fraction(10) ** (DIGITS - 1 - e)
-    m, r = divmod(scaled.numerator, scaled.denominator)
-    if 2 * r > scaled.denominator or (2 * r == scaled.denominator and m & 1):
-        m += 1
-    if m == 10**DIGITS:
-        m, e = m // 10, e + 1
-    text = str(m)
-    return f"{sign}{text[0]}.{text[1:]}e{e:+03d}"
-
-
-def _reduce(samples, weights, reduction, size, fmt, verify, digits):
-    """Outputs as lists of (value, exact string or None): one per sample for NONE, one scalar otherwise."""
     divisor = 1 if reduction in ("none", "sum") else size
 
     def output(indices):
@@ -165,19 +96,21 @@ def _reduce(samples, weights, reduction, size, fmt, verify, digits):
             return _nonfinite(samples, weights, indices)
         if not indices or (divisor == 0):
             return 0.0, "0"
-
-        coefficients = [
-            (Fraction(weights[i]) * -samples[i].s_tp / divisor, samples[i].a * samples[i].b) for i in indices
-        ]
+        terms = merge_equal(
+            [(Fraction(weights[i]) * -samples[i].s_tp / divisor, samples[i].a * samples[i].b) for i in indices]
+        )
+        if not terms:
+            return 0.0, "0"
 
         def build(prec):
-            return _combine([(c, *_sqrt_enclosure(ab, prec)) for c, ab in coefficients])
+            return combine([(c, *sqrt_enclosure(ab, prec)) for c, ab in terms])
 
-        value, mid = _prove(build, fmt, verify, digits)
-        return value, (_digits(mid) if digits else None)
+        regroup = (lambda: square_classes(terms)) if len(terms) > 1 else None
+        return prove(build, fmt, verify, digits, regroup)
 
     if reduction == "none":
-        return [output([i]) for i in range(len(samples))]
+        wanted = range(len(samples)) if rows is None else set(rows)
+        return [output([i]) if i in wanted else None for i in range(len(samples))]
     return [output(list(range(len(samples))))]
 
 
@@ -199,58 +132,44 @@ def _branch_band(fmt: Format, d: int) -> Fraction:
     return min(Fraction(1, 2), Fraction(4 * (d + 2), 1 << fmt.p))
 
 
-def _round_quotients(qs: list[Fraction], x: Fraction, fmt: Format, verify: bool) -> list[float]:
-    """Correctly rounded q / sqrt(x) for each q, sharing one square-root enclosure per precision."""
-    out = [0.0] * len(qs)
-    pending = [j for j, q in enumerate(qs) if q != 0]
-    prec = fmt.p + START_PREC
-    while pending:
-        if prec > MAX_PREC:
-            raise OracleError(f"gradient rounding not decided at {MAX_PREC} bits")
-        enclosure = _sqrt_enclosure(x, prec)
-        check = _sqrt_enclosure(x, 2 * prec) if verify else None
-        undecided = []
-        for j in pending:
-            value = round_enclosure(*_combine([(qs[j], *enclosure)]), fmt)
-            if value is None:
-                undecided.append(j)
-                continue
-            if check and round_enclosure(*_combine([(qs[j], *check)]), fmt) != value:
-                raise OracleError(f"second evaluation at {2 * prec} bits rounds differently")
-            out[j] = value
-        pending, prec = undecided, 2 * prec
-    return out
-
-
-def _gradient(samples, t, p, weights, divisor, fmt, verify, flips):
+def _gradient(samples, t, p, weights, divisor, fmt, verify, flips, rows=None):
     """Correctly rounded d/dy_true and d/dy_pred (rows as the samples) for one choice of clamp branches.
 
-    d v / d p_j = (-t_j + [S_pp >= eps] * S_tp * p_j / B) / sqrt(A * B), and symmetrically for t
-    (CS-GRAD-1; ``spec/derivation.py`` proves this equal to sympy's derivative of CS-VAL-1).
-    ``flips[i]`` = (flip_t, flip_p) takes the other branch of the clamp for sample i.
+    d v / d p_j = (-t_j + [p flows] * S_tp * p_j / B) / sqrt(A * B), and symmetrically for t
+    (CS-GRAD-1; ``spec/derivation.py`` proves this equal to sympy's derivative of CS-VAL-1), where a
+    squared norm that flows has A = S_tt (B = S_pp) and one that is clamped has A = 1e-12 and no flow.
+    ``flips[i]`` = (flip_t, flip_p) puts sample i's squared norm on the other branch: the derivative of
+    the loss with that clamp decided the other way, both the flow and the value of A (or B) switching.
+    ``rows`` limits the work to those samples (the other rows are left at zero).
     """
     gt, gp = np.zeros_like(t), np.zeros_like(p)
-    for i, s in enumerate(samples):
+    for i in range(len(samples)) if rows is None else rows:
+        s = samples[i]
         w = Fraction(weights[i]) / divisor
         if w == 0:
             continue
-        flip_t, flip_p = flips[i]
-        for out, own, other, flows, norm2 in (
-            (gp, p[i], t[i], s.flows_p ^ flip_p, s.b),
-            (gt, t[i], p[i], s.flows_t ^ flip_t, s.a),
-        ):
+        flows_t, flows_p = s.flows_t ^ flips[i][0], s.flows_p ^ flips[i][1]
+        a = s.s_tt if flows_t else EPSILON
+        b = s.s_pp if flows_p else EPSILON
+        for out, own, other, flows, norm2 in ((gp, p[i], t[i], flows_p, b), (gt, t[i], p[i], flows_t, a)):
             proj = s.s_tp / norm2 if flows else Fraction(0)
             qs = [w * (proj * Fraction(x) - Fraction(y)) for x, y in zip(own.tolist(), other.tolist(), strict=True)]
-            out[i, :] = _round_quotients(qs, s.a * s.b, fmt, verify)
+            out[i, :] = round_quotients(qs, a * b, fmt, verify)
     return gt, gp
 
 
+def near_band(samples, fmt: Format, d: int) -> list[tuple[bool, bool]]:
+    """For each sample, whether S_tt and S_pp lie in the clamp band of :func:`_branch_band` (FORMAT.md)."""
+    band = _branch_band(fmt, d)
+    return [
+        (s.finite and abs(s.s_tt / EPSILON - 1) <= band, s.finite and abs(s.s_pp / EPSILON - 1) <= band)
+        for s in samples
+    ]
+
+
 def _gradient_alternatives(samples, t, p, weights, divisor, fmt, verify):
-    """The gradient, plus the other clamp branch for samples whose squared norm is near 1e-12."""
-    band = _branch_band(fmt, t.shape[1])
-    near = []
-    for s in samples:
-        near.append((s.finite and abs(s.s_tt / EPSILON - 1) <= band, s.finite and abs(s.s_pp / EPSILON - 1) <= band))
+    """The gradient on the exact branches, plus one with every squared norm in the band on the other branch."""
+    near = near_band(samples, fmt, t.shape[1])
     plans = [[(False, False)] * len(samples)]
     if any(a or b for a, b in near):
         plans.append(near)
@@ -277,17 +196,77 @@ def evaluate(
     Inputs (arrays or nested lists) are first rounded to ``dtype`` (exact when already of that dtype),
     sample_weight too (CS-SW-*). ``gradients=True`` adds the gradients (CS-GRAD-1) of the reduced loss,
     of the sum of the losses for ``none``; None when an input is NaN or infinite.
+
+    The fast first pass (``spec/fastpass.py``) decides what its enclosures can; the exact path decides
+    the rest. With ``verify=True`` the exact path decides everything and must agree with the fast pass.
     """
     call = shapes.canonical(y_true, y_pred, sample_weight, axis=axis, reduction=reduction, dtype=dtype)
     fmt = FORMATS[call.dtype]
-    samples = _samples(call.t, call.p, call.dtype)
-    weights = call.w.tolist()
-    outs = _reduce(samples, weights, call.reduction, len(samples), fmt, verify, digits)
+    rows, d = call.t.shape
+    divisor = max(rows, 1) if call.reduction in ("auto", "sum_over_batch_size") else 1
+    fast = None
+    if rows and d and (gradients or (not digits and (rows >= FAST_MIN_ROWS or rows * d >= FAST_MIN_SIZE))):
+        with np.errstate(all="ignore"):
+            fast = fastpass.first_pass(call.t, call.p, call.w, fmt, call.reduction, gradients, _branch_band(fmt, d))
+    outs = _values(call, fmt, None if digits else fast, verify, digits)
     shape = call.loss_shape if call.reduction == "none" else ()
     grads = None
-    if gradients and all(s.finite for s in samples) and all(map(math.isfinite, weights)):
-        divisor = len(samples) if call.reduction in ("auto", "sum_over_batch_size") else 1
-        grads = []
-        for gt, gp in _gradient_alternatives(samples, call.t, call.p, weights, max(divisor, 1), fmt, verify):
-            grads.append((call.restore(gt), call.restore(gp)))
+    finite = np.isfinite(call.t).all() and np.isfinite(call.p).all() and np.isfinite(call.w).all()
+    if gradients and finite:
+        grads = [(call.restore(gt), call.restore(gp)) for gt, gp in _gradients(call, fmt, fast, divisor, verify)]
     return Result(call.dtype, tuple(shape), [v for v, _ in outs], [e for _, e in outs], grads)
+
+
+def _exact_rows(call, rows) -> list[_Sample]:
+    return _samples(call.t[rows], call.p[rows], call.dtype)
+
+
+def _check(fast_values, fast_ok, exact_values):
+    """verify: every rounding the fast pass decided must be the exact path's."""
+    for got, ok, want in zip(fast_values, fast_ok, exact_values, strict=True):
+        if ok and got != want:
+            raise OracleError(f"the fast pass decided {got!r} but the exact path {want!r}")
+
+
+def _values(call, fmt, fast, verify, digits):
+    rows = len(call.t)
+    weights = call.w.tolist()
+    if call.reduction != "none":
+        if fast is not None and fast.values_ok[0] and not verify:
+            return [(float(fast.values[0]), None)]
+        outs = _reduce(_exact_rows(call, slice(None)), weights, call.reduction, rows, fmt, verify, digits)
+        if fast is not None:
+            _check(fast.values.tolist(), fast.values_ok.tolist(), [outs[0][0]])
+        return outs
+    need = np.arange(rows) if fast is None or verify else np.flatnonzero(~fast.values_ok)
+    exact = _reduce(_exact_rows(call, need), [weights[i] for i in need], "none", len(need), fmt, verify, digits)
+    if fast is None:
+        return exact
+    outs = [(v, None) for v in fast.values.tolist()]
+    if verify:
+        _check(fast.values.tolist(), fast.values_ok.tolist(), [v for v, _ in exact])
+    for i, out in zip(need.tolist(), exact, strict=True):
+        outs[i] = out
+    return outs
+
+
+def _gradients(call, fmt, fast, divisor, verify):
+    """The gradient alternatives as (M, d) arrays: the fast pass's decided elements, the exact path's rows."""
+    t, p, weights = call.t, call.p, call.w.tolist()
+    if fast is None or verify:
+        need = np.arange(len(t))
+    else:
+        need = np.flatnonzero(~(fast.gt_ok.all(axis=1) & fast.gp_ok.all(axis=1)))
+    samples = _exact_rows(call, need)
+    sub = (t[need], p[need], [weights[i] for i in need], divisor, fmt, verify)
+    exact = _gradient_alternatives(samples, *sub)
+    base_t, base_p = (np.zeros_like(t), np.zeros_like(p)) if fast is None else (fast.gt.copy(), fast.gp.copy())
+    if fast is not None and verify:
+        _check(fast.gt.ravel().tolist(), fast.gt_ok.ravel().tolist(), exact[0][0].ravel().tolist())
+        _check(fast.gp.ravel().tolist(), fast.gp_ok.ravel().tolist(), exact[0][1].ravel().tolist())
+    out = []
+    for gt, gp in exact:
+        full_t, full_p = base_t.copy(), base_p.copy()
+        full_t[need], full_p[need] = gt, gp
+        out.append((full_t, full_p))
+    return out

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import ml_dtypes
 import numpy as np
-from cosine_spec.spec.exact import DTYPES, FORMATS, round_to_dtype
+from cosine_spec.spec.exact import DTYPES, FORMATS, Rational, round_fraction, round_to_dtype
 
 REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
 
@@ -54,7 +54,11 @@ def _as_exact(x, dtype: str, what: str) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiu" and arr.dtype != np_dtype("bfloat16"):
         raise SpecError("CS-OUT-1", f"{what} has dtype {arr.dtype}; the spec covers real numbers only")
-    exact = arr.astype(np.float64)  # exact for every dtype the spec knows and for integers < 2**53
+    if arr.dtype.kind in "iu" and arr.size and (int(arr.max()) > 2**53 or int(arr.min()) < -(2**53)):
+        # float64 would round these integers first; round each one once, straight to the dtype (CS-SW-6)
+        fmt = FORMATS[dtype]
+        return np.array([round_fraction(Rational(x), fmt) for x in arr.ravel().tolist()]).reshape(arr.shape)
+    exact = arr.astype(np.float64)  # exact for every float dtype the spec knows and for |integers| <= 2**53
     if arr.dtype == np_dtype(dtype):
         return exact
     return round_to_dtype(exact, FORMATS[dtype])
@@ -99,8 +103,10 @@ def canonical(y_true, y_pred, sample_weight, *, axis, reduction, dtype) -> Call:
     if index is None:
         raise SpecError("CS-ERR-2", f"axis must be an integer, got {axis!r} of type {type(axis).__name__}")
     if not -t.ndim <= index < t.ndim:
-        raise SpecError("CS-ERR-2", f"axis {index} is out of range for inputs of rank {t.ndim}: "
-                        f"use an integer in [{-t.ndim}, {t.ndim - 1}]")
+        raise SpecError(
+            "CS-ERR-2",
+            f"axis {index} is out of range for inputs of rank {t.ndim}: use an integer in [{-t.ndim}, {t.ndim - 1}]",
+        )
     axis = index % t.ndim
     d = t.shape[axis]
     loss_shape = t.shape[:axis] + t.shape[axis + 1 :]

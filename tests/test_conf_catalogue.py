@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 
 from tests.catalogue.correct import CORRECT
+from tests.catalogue.judgement_wrong import JUDGEMENT_WRONG, flushes_subnormals
 from tests.catalogue.wrong import WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,21 +45,53 @@ def test_wrong_implementation_rejected_naming_its_clause(impl, clause, cases):
     assert report.clauses[clause] == "failed", report.clauses
 
 
+@pytest.mark.parametrize(("impl", "clause"), JUDGEMENT_WRONG, ids=[f.__name__ for f, _ in JUDGEMENT_WRONG])
+def test_judgement_wrong_implementation_named_first_by_its_clause(impl, clause, cases):
+    """Full tier: the largest cause among the failed values and relations is the clause of the bug."""
+    report = run(CallableAdapter(impl, impl.__name__), golden=cases, timeout=None)
+    assert report.exit_code == 1
+    firsts = Counter(r.failed_clauses[0] for r in report.results if r.status == "failed" and r.kind != "grad")
+    assert firsts.most_common(1)[0][0] == clause, firsts
+
+
+def test_flushing_subnormals_fails_in_values_and_gradients_alike(cases):
+    """FTZ/DAZ is one behaviour judged by one rule (TOLERANCES.md, gradual underflow): in every dtype it fails
+    value checks (tiny-*-subnormal-input: the 1e6-scaled subnormal) and gradient checks (huge-*-subnormal-*:
+    the 1e12-scaled subnormal gradient), while a correct implementation that keeps subnormals passes both."""
+    from tests.catalogue.correct import pow2_scaled
+
+    some = [c for c in cases if c.family in ("tiny", "huge")]
+    report = run(CallableAdapter(flushes_subnormals, "flushes_subnormals"), golden=some, timeout=None)
+    failed = {(r.kind, r.dtype) for r in report.results if r.status == "failed"}
+    for dtype in ("float16", "bfloat16", "float32", "float64"):
+        assert {("value", dtype), ("grad", dtype)} <= failed, (dtype, sorted(failed))
+    assert run(CallableAdapter(pow2_scaled, "pow2_scaled"), golden=some, timeout=None).exit_code == 0
+
+
 def test_fast_tier_rejects_every_wrong_implementation(cases):
     escaped = []
-    for impl, clause in WRONG:
+    # flushes_subnormals: the fast slice holds no tiny-*-subnormal-input case, so there it fails by its
+    # gradients (CS-GRAD-1) only; every other one is named by its clause in the fast tier as well.
+    fast_clause = {flushes_subnormals: "CS-GRAD-1"}
+    for impl, clause in WRONG + [(f, fast_clause.get(f, c)) for f, c in JUDGEMENT_WRONG]:
         report = run(CallableAdapter(impl, impl.__name__), golden=cases, tier="fast", timeout=None)
         if report.exit_code != 1 or report.clauses.get(clause) != "failed":
             escaped.append(impl.__name__)
     assert escaped == []
 
 
-@pytest.mark.parametrize(("target", "code"), [("tests.catalogue.wrong:no_epsilon", 1),
-                                              ("tests.catalogue.correct:pow2_scaled", 0)])
+@pytest.mark.parametrize(
+    ("target", "code"), [("tests.catalogue.wrong:no_epsilon", 1), ("tests.catalogue.correct:pow2_scaled", 0)]
+)
 def test_real_cli_exit_codes(target, code, tmp_path):
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", "fast",
-                           "--report-json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cosine_spec.conf.cli", "check", target, "--tier", "fast", "--report-json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert ("NOT CONFORMANT" in proc.stdout) == (code == 1)
     if code:

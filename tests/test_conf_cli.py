@@ -17,12 +17,22 @@ def test_reference_is_conformant(capsys):
     assert "CONFORMANT" in out and "CS-VAL-1" in out
 
 
-@pytest.mark.parametrize("argv", [
-    ["no-such-target"], ["reference", "--backend", "jax"], ["cmd:./prog"], ["no_such_module_xyz:f"],
-    ["json:no_such_attr"],
-    ["json:__doc__"], ["reference", "--dtypes", "float8"], ["reference", "--clauses", "CS-NOPE-1"],
-    ["reference", "--tier", "slow"], ["reference", "--expectations", "/nonexistent.toml"], [],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["no-such-target"],
+        ["reference", "--backend", "jax"],
+        ["cmd:./prog"],
+        ["no_such_module_xyz:f"],
+        ["json:no_such_attr"],
+        ["json:__doc__"],
+        ["reference", "--dtypes", "float8"],
+        ["reference", "--clauses", "CS-NOPE-1"],
+        ["reference", "--tier", "slow"],
+        ["reference", "--expectations", "/nonexistent.toml"],
+        [],
+    ],
+)
 def test_usage_and_setup_errors_exit_2(argv, capsys):
     assert cli_main(argv) == 2
     assert capsys.readouterr().err.strip()
@@ -43,7 +53,18 @@ def test_json_report_fields(tmp_path, capsys):
     assert cli_main(["reference", "--tier", "fast", "--report-json", str(path)]) == 0
     doc = json.loads(path.read_text())
     assert {"target", "spec_version", "summary", "clauses", "cases"} <= set(doc)
-    assert set(doc["summary"]) == {"passed", "failed", "declared", "unexpected_passes", "not_tested"}
+    assert {
+        "passed",
+        "failed",
+        "declared",
+        "unexpected_passes",
+        "unmatched",
+        "not_tested",
+        "not_run",
+        "clauses_not_tested",
+        "normative_clauses",
+        "normative_tested",
+    } <= set(doc["summary"])
     assert doc["target"] == "reference" and doc["spec_version"] != "unknown"
     case = doc["cases"][0]
     assert {"id", "clauses", "dtype", "status", "message", "max_ulp"} <= set(case)
@@ -53,8 +74,17 @@ def test_json_report_fields(tmp_path, capsys):
 
 def test_junit_xml_one_testcase_per_case(tmp_path, capsys):
     xml_path, json_path = tmp_path / "r.xml", tmp_path / "r.json"
-    code = cli_main(["tests.catalogue.wrong:wrong_sign", "--tier", "fast", "--junit-xml", str(xml_path),
-                     "--report-json", str(json_path)])
+    code = cli_main(
+        [
+            "tests.catalogue.wrong:wrong_sign",
+            "--tier",
+            "fast",
+            "--junit-xml",
+            str(xml_path),
+            "--report-json",
+            str(json_path),
+        ]
+    )
     assert code == 1
     suite = ET.parse(xml_path).getroot()
     cases = json.loads(json_path.read_text())["cases"]

@@ -40,8 +40,9 @@ def test_torch_shape_errors_are_not_value_errors(monkeypatch):
     _needs("torch")
     r = _run("torch", monkeypatch, cases="error-float32-*")
     failed = {c["id"]: c["message"] for c in r["cases"] if c["status"] == "failed"}
-    assert "RuntimeError" in failed["error-float32-shape-length"] and "IndexError" in failed[
-        "error-float32-axis-too-big"], failed
+    assert (
+        "RuntimeError" in failed["error-float32-shape-length"] and "IndexError" in failed["error-float32-axis-too-big"]
+    ), failed
     assert r["clauses"]["CS-SW-5"] == "passed" and r["clauses"]["CS-RED-6"] == "passed"
 
 

@@ -16,8 +16,14 @@ BAD = "tests.catalogue.wrong:divides_by_batch_size"  # fails CS-RED-3 only
 def _pytest(tmp_path, *args):
     (tmp_path / "test_dummy.py").write_text("def test_ok():\n    assert True\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                           str(tmp_path), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(tmp_path), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _counts(proc) -> dict[str, int]:
@@ -31,17 +37,27 @@ def test_plugin_harmless_without_option(tmp_path):
 
 
 def test_one_item_per_result_with_target_clause_case_and_kind(tmp_path):
-    proc = _pytest(tmp_path, "--cosine-spec-target", GOOD, "--cosine-spec-target", BAD, "--cosine-spec-tier", "fast",
-                   "--collect-only")
+    proc = _pytest(
+        tmp_path,
+        "--cosine-spec-target",
+        GOOD,
+        "--cosine-spec-target",
+        BAD,
+        "--cosine-spec-tier",
+        "fast",
+        "--collect-only",
+    )
     ids = [line for line in proc.stdout.splitlines() if line.startswith("cosine-spec/")]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for target in (GOOD, BAD):  # the option repeats: both targets are there, neither replaces the other
         t = re.escape(target)
-        assert any(re.fullmatch(rf"cosine-spec/{t}/CS-RED-3/sw-float\d+-\S+-sum_over_batch_size\[value\]", i)
-                   for i in ids), ids[:20]
+        assert any(
+            re.fullmatch(rf"cosine-spec/{t}/CS-RED-3/sw-float\d+-\S+-sum_over_batch_size\[value\]", i) for i in ids
+        ), ids[:20]
         assert any(re.fullmatch(rf"cosine-spec/{t}/CS-GRAD-1/sw-float\d+-\S+\[grad\]", i) for i in ids)
-    assert any(re.fullmatch(rf"cosine-spec/{re.escape(GOOD)}/CS-[A-Z]+-\d+/random-\d+\[float\d+-value\]", i)
-               for i in ids)
+    assert any(
+        re.fullmatch(rf"cosine-spec/{re.escape(GOOD)}/CS-[A-Z]+-\d+/random-\d+\[float\d+-value\]", i) for i in ids
+    )
     assert len(ids) == len(set(ids))
 
 
@@ -50,8 +66,9 @@ def test_verdicts_per_item_and_keyword_selection(tmp_path):
     assert bad.returncode == 1 and _counts(bad)["failed"] > 0, bad.stdout[-3000:]
     failed = re.findall(r"^FAILED cosine-spec/[^/]+/([^/]+)/", bad.stdout, re.M)
     assert failed and set(failed) <= {"CS-RED-3", "CS-RED-4", "CS-GRAD-1", "CS-EX-1", "CS-EX-2"}, failed
-    only = _pytest(tmp_path, "--cosine-spec-target", BAD, "--cosine-spec-tier", "fast", "-k", "CS-RED-3",
-                   "--collect-only")
+    only = _pytest(
+        tmp_path, "--cosine-spec-target", BAD, "--cosine-spec-tier", "fast", "-k", "CS-RED-3", "--collect-only"
+    )
     ids = [line for line in only.stdout.splitlines() if line.startswith("cosine-spec/")]
     assert ids and any(f"/{BAD}/CS-RED-3/" in i for i in ids)  # the clause in the id, or among the markers
     assert not any(re.search(r"/CS-(SW-5|ERR-\d)/", i) for i in ids), ids
@@ -60,8 +77,9 @@ def test_verdicts_per_item_and_keyword_selection(tmp_path):
 def test_declared_deviations_are_strict_xfails(tmp_path):
     exp = tmp_path / "exp.toml"
     exp.write_text('[[deviation]]\ncases = "*"\nreason = "every failure declared"\nupstream = "none known"\n')
-    proc = _pytest(tmp_path, "--cosine-spec-target", BAD, "--cosine-spec-tier", "fast",
-                   "--cosine-spec-expectations", str(exp))
+    proc = _pytest(
+        tmp_path, "--cosine-spec-target", BAD, "--cosine-spec-tier", "fast", "--cosine-spec-expectations", str(exp)
+    )
     counts = _counts(proc)
     assert proc.returncode == 0 and counts["xfailed"] > 0 and not counts.get("failed"), proc.stdout[-3000:]
 

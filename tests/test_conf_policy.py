@@ -18,8 +18,7 @@ from tests.catalogue.correct import pow2_scaled
 def test_policy_is_read_from_toml():
     pol = tolerance.policy()
     assert pol.safety >= 1 and pol.epsilon == 1e-12
-    assert pol.unit_roundoff == {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24,
-                                 "float64": 2.0**-53}
+    assert pol.unit_roundoff == {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24, "float64": 2.0**-53}
 
 
 def test_gamma_is_highams_below_the_cap_and_linear_beyond():
@@ -38,10 +37,17 @@ def test_half_precision_sums_are_judged_in_float32_accumulation():
         assert pol.gamma(1000, dtype) == pytest.approx(1000 * u32 / (1 - 1000 * u32))
 
 
-@pytest.mark.parametrize(("x", "dtype", "want"), [
-    (1.0, "float32", 2.0**-23), (1.5, "float64", 2.0**-52), (0.0, "float32", 2.0**-149),
-    (0.0, "float16", 2.0**-24), (65504.0, "float16", 32.0), (1.0, "bfloat16", 2.0**-7),
-])
+@pytest.mark.parametrize(
+    ("x", "dtype", "want"),
+    [
+        (1.0, "float32", 2.0**-23),
+        (1.5, "float64", 2.0**-52),
+        (0.0, "float32", 2.0**-149),
+        (0.0, "float16", 2.0**-24),
+        (65504.0, "float16", 32.0),
+        (1.0, "bfloat16", 2.0**-7),
+    ],
+)
 def test_ulp(x, dtype, want):
     assert tolerance.ulp(np.array(x), dtype) == want
 
@@ -64,27 +70,33 @@ def test_value_tolerance_scales_with_length_and_dtype():
         assert tols[dtype, lengths[0]] <= tols[dtype, lengths[-1]]
 
 
-@pytest.mark.parametrize("text", ['[[deviation]]\nreason = "r"\nupstream = "u"\n',
-                                  '[[deviation]]\nclause = "CS-VAL-1"\nupstream = "u"\n',
-                                  '[[deviation]]\nclause = "CS-VAL-1"\nreason = "r"\nupstream = "u"\nbogus = 1\n',
-                                  '[[deviation]]\ncases = "x"\nreason = "r"\nupstream = "u"\ndtypes = ["f8"]\n',
-                                  'deviation = 3\nother = 1\n', "not toml ["])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[deviation]]\nreason = "r"\nupstream = "u"\n',
+        '[[deviation]]\nclause = "CS-VAL-1"\nupstream = "u"\n',
+        '[[deviation]]\nclause = "CS-VAL-1"\nreason = "r"\nupstream = "u"\nbogus = 1\n',
+        '[[deviation]]\ncases = "x"\nreason = "r"\nupstream = "u"\ndtypes = ["f8"]\n',
+        "deviation = 3\nother = 1\n",
+        "not toml [",
+    ],
+)
 def test_malformed_expectations_rejected(text, tmp_path):
     path = tmp_path / "e.toml"
-    path.write_text(text)
+    path.write_text("format = 2\n" + text)
     with pytest.raises(ExpectationsError):
         load_expectations(path)
 
 
 def _write(tmp_path, body: str):
     path = tmp_path / "e.toml"
-    path.write_text('[[deviation]]\n' + body + 'reason = "test"\nupstream = "none known"\n')
+    path.write_text('format = 2\n[[deviation]]\nname = "test"\n' + body + 'reason = "test"\nupstream = "none known"\n')
     return path
 
 
 def test_declared_deviation_that_passes_is_an_unexpected_pass(tmp_path):
     cases = [c for c in load_cases() if c.family == "seed"]
-    path = _write(tmp_path, 'clause = "CS-EX-1"\n')
+    path = _write(tmp_path, 'model = "no-clip"\ncases = "seed-*"\n')
     target = CallableAdapter(pow2_scaled, "pow2_scaled")
     strict = run(target, golden=cases, expectations=path, timeout=None)
     assert strict.strict and strict.summary["unexpected_passes"] == 1 and strict.exit_code == 1
@@ -95,10 +107,10 @@ def test_declared_deviation_that_passes_is_an_unexpected_pass(tmp_path):
 
 
 def test_declared_failure_is_conformant(tmp_path):
-    from tests.catalogue.wrong import nan_swallowed
+    from tests.catalogue.wrong import no_epsilon  # no clamp at all: the model epsilon-on-norm with epsilon 0
 
-    cases = [c for c in load_cases() if c.family == "nonfinite"]
-    path = _write(tmp_path, 'cases = "*"\n')
-    report = run(CallableAdapter(nan_swallowed, "nan_swallowed"), golden=cases, expectations=path, timeout=None)
+    cases = [c for c in load_cases() if c.family == "zero"]
+    path = _write(tmp_path, 'model = "epsilon-on-norm"\nparams = { epsilon = 0 }\ncases = "zero-*"\n')
+    report = run(CallableAdapter(no_epsilon, "no_epsilon"), golden=cases, expectations=path, timeout=None)
     assert report.exit_code == 0 and report.summary["declared"] > 0 and report.summary["failed"] == 0
     assert report.deviations[0].status == "held"

@@ -27,9 +27,7 @@ MUST_FAIL = [
     pytest.param("-0.999\n", "np.float32(-0.99799997)\n", id="wrong-number"),
     pytest.param("-0.0999\n", "np.float32(-0.09979)\n", id="off-by-more-than-a-unit"),
     pytest.param("-0.5\n", "np.float32(0.5)\n", id="wrong-sign"),
-    pytest.param(
-        "array([-0., -0.999], dtype=float32)\n", "array([-0., -0.999], dtype=float64)\n", id="dtype"
-    ),
+    pytest.param("array([-0., -0.999], dtype=float32)\n", "array([-0., -0.999], dtype=float64)\n", id="dtype"),
     pytest.param(
         "array([-0., -0.999], dtype=float32)\n",
         "array([-0., -0.999, 1.], dtype=float32)\n",

@@ -54,9 +54,7 @@ def _matrix(html: str) -> list[list[str]]:
 
 def test_docs_build_with_warnings_as_errors(tmp_path):
     pytest.importorskip("sphinx", reason="building the docs needs the [docs] extra (sphinx, myst-parser)")
-    pytest.importorskip(
-        "myst_parser", reason="building the docs needs the [docs] extra (sphinx, myst-parser)"
-    )
+    pytest.importorskip("myst_parser", reason="building the docs needs the [docs] extra (sphinx, myst-parser)")
     out = tmp_path / "html"
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "-b", "html", str(DOCS), str(out)],

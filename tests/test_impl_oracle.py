@@ -1,24 +1,27 @@
-"""cosine_spec.impl differentially against the live oracle (spec/oracle.py) on hypothesis-drawn inputs:
+"""Both implementations differentially against the live oracle (spec/oracle.py) on hypothesis-drawn inputs:
 any dtype, rank 1..3, lengths 0..5, magnitudes from subnormal to the largest finite, every reduction and
-weight form. The bar is the harness's tolerance (conf/tolerances.toml) for values and gradients, plus
-the implementation's own ULP_BOUND for per-sample values that are not cancellation-bound."""
+weight form. The bar is the harness's own verdict (cosine_spec.conf.judge) for values and gradients, plus
+the fast implementation's promise (conf/accuracy.toml) for per-sample values that are not cancellation-bound.
+The fast one is also judged against the readable one, as optimized kernels are tested against plain ones."""
 
 import os
 
+import cosine_spec.impl
+import cosine_spec.impl.fast
 import ml_dtypes
 import numpy as np
 import pytest
-from cosine_spec.impl import loss
-from cosine_spec.impl.rounding import round_to
+from cosine_spec.conf import golden_cases as golden_io
+from cosine_spec.conf import tolerance
+from cosine_spec.conf.bench_impl import accuracy_promises, not_cancellation_bound
+from cosine_spec.conf.judge import Outcome, judge_grad, judge_value
+from cosine_spec.impl.reference import round_to
+from cosine_spec.spec import oracle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-oracle = pytest.importorskip("cosine_spec.spec.oracle")
-golden_io = pytest.importorskip("cosine_spec.conf.golden_cases")
-tolerance = pytest.importorskip("cosine_spec.conf.tolerance")
-
-from test_impl_golden import ULP_BOUND, _not_cancellation_bound  # noqa: E402  (one definition, shared)
+IMPLEMENTATIONS = {"readable": cosine_spec.impl, "fast": cosine_spec.impl.fast}
 
 # Bounded for CI; raise it for a longer hunt: COSINE_SPEC_IMPL_EXAMPLES=5000 pytest tests/test_impl_oracle.py
 MAX_EXAMPLES = int(os.environ.get("COSINE_SPEC_IMPL_EXAMPLES", "200"))
@@ -63,18 +66,13 @@ def _hex(a):
     return [float(x).hex() for x in np.asarray(a, np.float64).ravel()]
 
 
-def _as_case(name, t, p, w, axis, reduction, res):
-    dtype = golden_io.DTYPES[name]
-    expected = res.as_array()
-
-    def tensor(values, shape):
-        return np.array(values, np.float64).reshape(shape).astype(dtype)
-
-    grads = None if res.gradients is None else tuple((tensor(a, t.shape), tensor(b, p.shape)) for a, b in res.gradients)
+def _as_case(name, t, p, w, axis, reduction, expected, gradients, exact=None):
+    """A golden-style case of these inputs with the given expected value (and its exact value, the float64
+    nearest to it; by default the expected value itself) and gradient alternatives."""
     return golden_io.Case(
         id="hypothesis",
         family="hypothesis",
-        clauses=(),
+        clauses=("CS-VAL-1",),
         dtype=name,
         axis=axis,
         reduction=reduction,
@@ -82,52 +80,65 @@ def _as_case(name, t, p, w, axis, reduction, res):
         y_pred=p,
         sample_weight=w,
         expected=expected,
-        exact=None,
+        exact=np.asarray(expected, np.float64) if exact is None else exact,
         error=None,
-        gradients=grads,
+        gradients=gradients,
     )
 
 
-@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(calls())
-def test_matches_oracle(call):
-    name, t, p, w, axis, reduction = call
-    res = oracle.evaluate(t, p, w, axis=axis, reduction=reduction, dtype=name, gradients=True)
-    case = _as_case(name, t, p, w, axis, reduction, res)
-    out = loss(t, p, w, axis=axis, reduction=reduction)
-    want = case.expected
-    assert out.shape == want.shape and out.dtype == want.dtype
-    got64, want64 = out.astype(np.float64), want.astype(np.float64)
-    finite = np.isfinite(want64)
-    assert np.array_equal(got64[~finite], want64[~finite], equal_nan=True)
-    err = np.abs(np.where(finite, got64 - want64, 0.0))
-    assert np.all((err <= tolerance.value_tolerance(case)) | ~finite), (_hex(t), _hex(p), got64, want64)
-    if reduction == "none":
-        tight = _not_cancellation_bound(case) & finite & (want64 != 0)
-        assert np.all((err / tolerance.ulp(want64, name))[tight] <= ULP_BOUND), (got64, want64)
+def _oracle_case(name, t, p, w, axis, reduction):
+    res = oracle.evaluate(t, p, w, axis=axis, reduction=reduction, dtype=name, gradients=True, digits=True)
+    dtype = golden_io.DTYPES[name]
+    grads = None
+    if res.gradients is not None:
+        grads = tuple(
+            tuple(np.array(g, np.float64).reshape(t.shape).astype(dtype) for g in alt) for alt in res.gradients
+        )
+    exact = np.array([float(x) if x else v for x, v in zip(res.exact, res.values, strict=True)]).reshape(res.shape)
+    return _as_case(name, t, p, w, axis, reduction, res.as_array(), grads, exact)
+
+
+def _verdicts(fn, case):
+    args = (case.y_true, case.y_pred, case.sample_weight)
+    kw = {"axis": case.axis, "reduction": case.reduction}
+    verdicts = [judge_value(case, Outcome(value=fn(*args, **kw)))]
     if case.gradients:
-        g_t, g_p = loss.grad(t, p, w, axis=axis, reduction=reduction)
-        matches = []
-        for alt in case.gradients:
-            tol_t, tol_p = tolerance.grad_tolerance(case, alt)
-            with np.errstate(invalid="ignore"):
-                matches.append(
-                    all(
-                        bool(
-                            np.all(
-                                (g.astype(np.float64) == a.astype(np.float64))
-                                | (np.abs(g.astype(np.float64) - a.astype(np.float64)) <= tl)
-                            )
-                        )
-                        for g, a, tl in ((g_t, alt[0], tol_t), (g_p, alt[1], tol_p))
-                    )
-                )
-        assert any(matches), (_hex(t), _hex(p), g_t, g_p, case.gradients)
+        verdicts.append(judge_grad(case, Outcome(value=fn.grad(*args, **kw))))
+    return [v.message for v in verdicts if v.failures]
+
+
+@pytest.mark.parametrize("impl", sorted(IMPLEMENTATIONS))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(call=calls())
+def test_matches_oracle(impl, call):
+    name, t, p, w, axis, reduction = call
+    case = _oracle_case(name, t, p, w, axis, reduction)
+    fn = IMPLEMENTATIONS[impl].loss
+    assert not _verdicts(fn, case), (_verdicts(fn, case), _hex(t), _hex(p))
+    if impl == "fast" and reduction == "none":
+        bound = accuracy_promises()["reference-fast"]["value_ulps"]
+        want = case.expected.astype(np.float64)
+        got = fn(t, p, w, axis=axis, reduction=reduction).astype(np.float64)
+        tight = not_cancellation_bound(case) & np.isfinite(want) & (want != 0)
+        assert np.all((np.abs(got - want) / tolerance.ulp(want, name))[tight] <= bound), (got, want)
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(call=calls())
+def test_fast_matches_readable(call):
+    """The readable implementation's results as the expected ones, the fast one judged by the harness."""
+    name, t, p, w, axis, reduction = call
+    readable = cosine_spec.impl.loss
+    expected = readable(t, p, w, axis=axis, reduction=reduction)
+    case = _as_case(name, t, p, w, axis, reduction, expected, (readable.grad(t, p, w, axis=axis, reduction=reduction),))
+    assert not _verdicts(cosine_spec.impl.fast.loss, case), (_hex(t), _hex(p))
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.sampled_from(["mean", "SUM", "None"]), st.integers(-4, 4))
-def test_rejections_agree_with_oracle(reduction, axis):
+@pytest.mark.parametrize("impl", sorted(IMPLEMENTATIONS))
+@given(reduction=st.sampled_from(["mean", "SUM", "None"]), axis=st.integers(-4, 4))
+def test_rejections_agree_with_oracle(impl, reduction, axis):
+    loss = IMPLEMENTATIONS[impl].loss
     t = np.ones((2, 3), np.float32)
     for kwargs in ({"reduction": reduction}, {"axis": axis}):
         try:

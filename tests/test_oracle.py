@@ -176,3 +176,59 @@ def test_a_non_integer_axis_is_named_as_such(axis):
 
 def test_an_integer_like_axis_is_accepted():
     assert oracle.evaluate([[1.0, 2.0]], [[1.0, 2.0]], axis=np.array(1)).values == [-1.0]
+
+
+# Regressions of the oracle's four defects (issue "The oracle: exact on every input").
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_exact_string_of_a_sum_that_cancels_to_zero(dtype):
+    """-3/sqrt(10) + 9/sqrt(90) is exactly 0: its 40-digit string is "0", not enclosure noise."""
+    res = oracle.evaluate([[1, 1], [3, 3]], [[1, 2], [-1, -2]], reduction="sum", dtype=dtype, digits=True)
+    assert res.values == [0.0] and res.exact == ["0"]
+
+
+def test_exact_string_of_a_sum_that_nearly_cancels():
+    """With the last element -nextafter(2, 3) the sum is about -2.8e-17: all 40 digits against mpmath."""
+    last = float(np.nextafter(2.0, 3.0))
+    res = oracle.evaluate([[1, 1], [3, 3]], [[1, 2], [-1, -last]], reduction="sum", dtype=F64, digits=True)
+    mpmath.mp.dps = 120
+    l3 = mpmath.mpf(last)
+    want = -3 / mpmath.sqrt(10) + (3 + 3 * l3) / mpmath.sqrt(18 * (1 + l3 * l3))
+    unit = mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(want))) - 39)  # one unit in the 40th digit
+    assert abs(mpmath.mpf(res.exact[0]) - want) <= unit / 2
+    assert res.values == [float(want)]  # mpmath's conversion to float rounds to nearest
+
+
+def test_exact_tie_whose_irrational_parts_cancel():
+    """-1 - 2**-11 - 3/sqrt(10) + 9/sqrt(90) = -(1 + 2**-11): a float16 tie, rounded half to even to -1."""
+    t = [[1, 0, 0], [1, 0, 0], [1, 1, 0], [3, 3, 0]]
+    p = [[1, 0, 0], [1, 0, 0], [1, 2, 0], [-1, -2, 0]]
+    res = oracle.evaluate(t, p, [1, 2**-11, 1, 1], reduction="sum", dtype="float16", digits=True)
+    assert res.values == [-1.0]
+    assert res.exact == ["-1.000488281250000000000000000000000000000e+00"]
+
+
+@pytest.mark.parametrize("kind", [np.int64, np.uint64])
+def test_integer_weights_above_2_53_are_rounded_once(kind):
+    """CS-SW-6: 2**60 + 2**36 + 1 rounds to 2**60 + 2**37 in float32, not to 2**60 via float64."""
+    w = np.array([2**60 + 2**36 + 1], dtype=kind)
+    got = oracle.evaluate([[1.0]], [[1.0]], w, reduction="sum", dtype="float32").values
+    assert got == [-(2.0**60 + 2.0**37)]
+    assert oracle.evaluate([[2**60 + 2**36 + 1]], [[1.0]], reduction="none", dtype="float64").values == [-1.0]
+
+
+def test_second_gradient_alternative_is_the_other_branch():
+    """t = [x] with x**2 just below 1e-12: clamped, d/dt = -p / (1e-6 |p|) = -1e6; flowing, exactly 0."""
+    x = float(np.sqrt(1e-12))
+    while Fraction(x) ** 2 >= Fraction(1, 10**12):
+        x = float(np.nextafter(x, 0.0))
+    res = oracle.evaluate([[x]], [[0.75]], reduction="sum", dtype=F64, gradients=True)
+    assert res.gradients == [([-1e6], [0.0]), ([0.0], [0.0])]
+    # just above: flowing is the exact branch, clamped the alternative
+    y = float(np.nextafter(x, 1.0))
+    while Fraction(y) ** 2 < Fraction(1, 10**12):
+        y = float(np.nextafter(y, 1.0))
+    res = oracle.evaluate([[y]], [[0.75]], reduction="sum", dtype=F64, gradients=True)
+    clamped = round_fraction(-Fraction(3, 4) / (Fraction(1, 10**6) * Fraction(3, 4)), FORMATS[F64])
+    assert res.gradients[0][0] == [0.0] and res.gradients[1][0] == [clamped]

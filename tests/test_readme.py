@@ -39,7 +39,12 @@ def test_repository_is_self_contained():
 
 def test_readme_links_every_contract_page():
     text = (ROOT / "README.md").read_text()
-    for page in ("docs/contracts/target.md", "docs/contracts/cli.md", "docs/contracts/expectations.md",
-                 "spec/golden/FORMAT.md"):
+    for page in (
+        "docs/contracts/target.md",
+        "docs/contracts/cli.md",
+        "docs/contracts/expectations.md",
+        "docs/contracts/protocol.md",
+        "spec/golden/FORMAT.md",
+    ):
         assert page in text, f"README.md does not link {page}"
         assert (ROOT / page).is_file()

@@ -20,9 +20,7 @@ TF_RUN_TIMEOUT_S = 300  # importing TensorFlow and one fit() take seconds; this 
 
 @pytest.mark.tf
 def test_seed_examples_run_against_tensorflow():
-    pytest.importorskip(
-        "tensorflow", reason="the seed's examples need the [tf] extra (tensorflow + tf-keras)"
-    )
+    pytest.importorskip("tensorflow", reason="the seed's examples need the [tf] extra (tensorflow + tf-keras)")
     pytest.importorskip("tf_keras", reason="the seed's examples need tf-keras (Keras 2) for tf.keras")
     path = SPEC_DIR / "seed_examples.md"
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}

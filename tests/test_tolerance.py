@@ -12,9 +12,17 @@ from cosine_spec.spec.catalogue.build import arr, rand_array
 
 
 def case(dtype, t, p, sw=None, reduction="none", axis=-1):
-    spec_case = SpecCase(id="probe", family="probe", clauses=["CS-VAL-1"], dtype=dtype, y_true=arr(t, dtype),
-                         y_pred=arr(p, dtype), axis=axis, reduction=reduction,
-                         sample_weight=None if sw is None else arr(sw, dtype))
+    spec_case = SpecCase(
+        id="probe",
+        family="probe",
+        clauses=["CS-VAL-1"],
+        dtype=dtype,
+        y_true=arr(t, dtype),
+        y_pred=arr(p, dtype),
+        axis=axis,
+        reduction=reduction,
+        sample_weight=None if sw is None else arr(sw, dtype),
+    )
     return decode_case(golden_format.record(spec_case, verify=False))
 
 
@@ -60,8 +68,7 @@ def test_clamp_branch_is_chosen_per_sample():
     from cosine_spec.spec.catalogue.tiny import boundary_scalars
 
     below = dict(boundary_scalars("float64"))["just-below"]
-    c = case("float64", [[below, 0.0], [below, 0.0]], [[0.75, 0.5], [0.75, 0.5]],
-             reduction="sum")
+    c = case("float64", [[below, 0.0], [below, 0.0]], [[0.75, 0.5], [0.75, 0.5]], reduction="sum")
     assert len(c.gradients) == 2
     (t0, p0), (t1, p1) = c.gradients
     assert not np.array_equal(np.asarray(t0[1]), np.asarray(t1[1]))  # the branches really differ
@@ -71,3 +78,31 @@ def test_clamp_branch_is_chosen_per_sample():
     broken = mixed_t.copy()
     broken[1] *= 1.5  # no branch gives this
     assert judge_grad(c, Outcome(value=(broken, mixed_p))).failures != []
+
+
+def _judge(c, got):
+    from cosine_spec.conf.judge import Outcome, judge_value
+
+    return judge_value(c, Outcome(value=np.asarray(got, dtype=c.expected.dtype).reshape(c.expected.shape)))
+
+
+def test_small_results_are_judged_relatively():
+    """No absolute floor (TOLERANCES.md): 10^6 too small fails, 1 - (1 - c) at c = 1e-9 fails, 1 ulp passes."""
+    from cosine_spec.conf.golden_cases import load_cases
+
+    sub = next(c for c in load_cases() if c.id == "tiny-float64-subnormal-input")
+    assert float(sub.expected[0]) == pytest.approx(-5.56268465e-303)
+    assert _judge(sub, [-5.56268465e-309]).failed_clauses[0] == "CS-VAL-5"
+    assert _judge(sub, [np.nextafter(sub.expected[0], 0)]).failures == []
+    c = case("float64", [[1.0, 0.0]], [[1e-9, 1.0]])  # no cancellation: the bound is relative to 1e-9
+    exact = float(c.expected[0])
+    assert _judge(c, [-(1 - (1 - 1e-9))]).failed_clauses == ["CS-VAL-1"]
+    assert _judge(c, [exact + 2.0**-53 * abs(exact)]).failures == []
+
+
+def test_cancellation_keeps_an_absolute_term_from_the_inputs():
+    """Near orthogonality the dot product cancels: the bound follows sum|t_i p_i|, not the tiny result."""
+    c = case("float64", [[1.0, 1.0]], [[1.0, -1.0 + 2.0**-40]])
+    tol = float(value_tolerance(c)[0])
+    v = abs(float(c.expected[0]))
+    assert 1e3 * 2.0**-53 * v < 1e-16 < tol < 1e-14  # the terms' scale (rho ~ 1), not the result's

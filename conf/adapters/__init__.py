@@ -25,30 +25,47 @@ import importlib
 from cosine_spec.conf.adapters.base import Adapter, ExtraCheck
 from cosine_spec.conf.errors import TargetError
 
-BUILTIN = {"reference": "cosine_spec.conf.adapters.reference", "tf-keras": "cosine_spec.conf.adapters.tf_keras",
-           "keras": "cosine_spec.conf.adapters.keras", "torch": "cosine_spec.conf.adapters.torch",
-           "optax": "cosine_spec.conf.adapters.optax"}
-PLANNED = ("cmd:COMMAND",)
+BUILTIN = {
+    "reference": "cosine_spec.conf.adapters.reference",
+    "reference-fast": "cosine_spec.conf.adapters.reference_fast",
+    "tf-keras": "cosine_spec.conf.adapters.tf_keras",
+    "keras": "cosine_spec.conf.adapters.keras",
+    "torch": "cosine_spec.conf.adapters.torch",
+    "optax": "cosine_spec.conf.adapters.optax",
+}
+KERAS_NAMES = ("keras-tensorflow", "keras-jax", "keras-torch")  # the keras target on that backend
 
-__all__ = ["Adapter", "ExtraCheck", "resolve", "BUILTIN"]
+__all__ = ["Adapter", "ExtraCheck", "resolve", "check_name", "BUILTIN"]
+
+
+def check_name(target: object) -> None:
+    """Raise `TargetError` for a target that names nothing (without importing or starting anything)."""
+    if isinstance(target, str) and (target in BUILTIN or target in KERAS_NAMES or ":" in target):
+        return
+    if not isinstance(target, str) or not target:
+        raise TargetError(
+            f"Got target {target!r}; give a built-in name ({', '.join(BUILTIN)}), MODULE:ATTR or cmd:COMMAND."
+        )
+    raise TargetError(
+        f"unknown target {target!r}; the built-in targets are {', '.join(BUILTIN)}, or give "
+        f"MODULE:ATTR for a Python callable, e.g. `cosine-spec check mypkg.losses:cosine`, or "
+        f"cmd:COMMAND for a program in any language (docs/contracts/protocol.md)."
+    )
 
 
 def resolve(target: str | Adapter) -> Adapter:
     """The adapter for a target name (`reference`, `tf-keras`, `MODULE:ATTR`) or an adapter itself."""
     if isinstance(target, Adapter):
         return target
-    if not isinstance(target, str) or not target:
-        raise TargetError(f"Got target {target!r}; give a built-in name ({', '.join(BUILTIN)}) or MODULE:ATTR.")
+    check_name(target)
     if target in BUILTIN:
         return importlib.import_module(BUILTIN[target]).load()
-    if target.startswith("keras-"):  # keras-jax, keras-torch, keras-tensorflow: the keras target on that backend
+    if target in KERAS_NAMES:
         return importlib.import_module(BUILTIN["keras"]).load(target.removeprefix("keras-"))
-    if target.startswith("cmd:") or target in PLANNED:
-        raise TargetError(f"target {target!r} is planned but has no adapter yet; available: "
-                          f"{', '.join(BUILTIN)} and MODULE:ATTR (any Python callable with the contract).")
-    if ":" in target:
-        from cosine_spec.conf.adapters.pycallable import load_callable
+    if target.startswith("cmd:"):
+        raise TargetError(
+            f"target {target!r} is a program: it runs in a worker process, not in-process (drop --in-process)."
+        )
+    from cosine_spec.conf.adapters.pycallable import load_callable
 
-        return load_callable(target)
-    raise TargetError(f"unknown target {target!r}; the built-in targets are {', '.join(BUILTIN)}, or give "
-                      f"MODULE:ATTR for a Python callable, e.g. `cosine-spec check mypkg.losses:cosine`.")
+    return load_callable(target)

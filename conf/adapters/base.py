@@ -47,8 +47,10 @@ def literal(a: np.ndarray | None, dtype: str) -> str:
     """A Python expression rebuilding `a` exactly (float64 reprs are exact for every dtype we hold)."""
     if a is None:
         return "None"
-    vals = ", ".join({"inf": "np.inf", "-inf": "-np.inf", "nan": "np.nan"}.get(repr(v), repr(v))
-                     for v in (float(x) for x in np.asarray(a, dtype=np.float64).ravel()))
+    vals = ", ".join(
+        {"inf": "np.inf", "-inf": "-np.inf", "nan": "np.nan"}.get(repr(v), repr(v))
+        for v in (float(x) for x in np.asarray(a, dtype=np.float64).ravel())
+    )
     dt = "ml_dtypes.bfloat16" if dtype == "bfloat16" else repr(dtype)
     return f"np.array([{vals}], {dt}).reshape({tuple(a.shape)})"
 
@@ -59,5 +61,7 @@ def literal_args(case: Case, limit: int = 24) -> str | None:
     if sum(a.size for a in arrays) > limit:
         return None
     sw = "" if case.sample_weight is None else f", sample_weight={literal(case.sample_weight, case.dtype)}"
-    return (f"{literal(case.y_true, case.dtype)}, {literal(case.y_pred, case.dtype)}{sw}, "
-            f"axis={case.axis}, reduction={case.reduction!r}")
+    return (
+        f"{literal(case.y_true, case.dtype)}, {literal(case.y_pred, case.dtype)}{sw}, "
+        f"axis={case.axis}, reduction={case.reduction!r}"
+    )

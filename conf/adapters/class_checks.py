@@ -27,8 +27,7 @@ def config_round_trip(cls, call) -> None:
         cfg = loss.get_config()
         held = {k: getattr(cfg.get(k), "value", cfg.get(k)) for k in ("axis", "reduction", "name")}
         if held != {"axis": axis, "reduction": reduction, "name": "cs_check"}:
-            raise AssertionError(f"get_config() of CosineSimilarity(axis={axis}, reduction={reduction!r}) "
-                                 f"holds {held}")
+            raise AssertionError(f"get_config() of CosineSimilarity(axis={axis}, reduction={reduction!r}) holds {held}")
         a, b = call(loss, X, Y), call(cls.from_config(cfg), X, Y)
         if not np.array_equal(a, b):
             raise AssertionError(f"from_config(get_config()) gives {b!r}, the original {a!r} (axis={axis})")

@@ -27,9 +27,11 @@ from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.golden_cases import Case
 
 BACKENDS = ("tensorflow", "jax", "torch")
-INSTALL = {"tensorflow": "pip install 'cosine-spec[tf]'  (Keras 3 ships with TensorFlow)",
-           "jax": "pip install 'cosine-spec[tf,jax]'  (Keras 3 ships with TensorFlow; JAX on the CPU)",
-           "torch": "pip install 'cosine-spec[tf,torch]'  (Keras 3 ships with TensorFlow; torch 2.13.0 CPU)"}
+INSTALL = {
+    "tensorflow": "pip install 'cosine-spec[tf]'  (Keras 3 ships with TensorFlow)",
+    "jax": "pip install 'cosine-spec[tf,jax]'  (Keras 3 ships with TensorFlow; JAX on the CPU)",
+    "torch": "pip install 'cosine-spec[tf,torch]'  (Keras 3 ships with TensorFlow; torch 2.13.0 CPU)",
+}
 
 
 def _keras_reduction(reduction):
@@ -49,8 +51,9 @@ class KerasAdapter(Adapter):
     def _obj(self, axis, reduction, dtype: str):
         key = (axis, reduction, dtype)
         if key not in self._objs:
-            self._objs[key] = self.keras.losses.CosineSimilarity(axis=axis, reduction=_keras_reduction(reduction),
-                                                                 dtype=dtype)
+            self._objs[key] = self.keras.losses.CosineSimilarity(
+                axis=axis, reduction=_keras_reduction(reduction), dtype=dtype
+            )
         return self._objs[key]
 
     def _to(self, a):
@@ -82,6 +85,7 @@ class KerasAdapter(Adapter):
 
     def _fn(self, obj, grad: bool):
         """`obj(yt, yp, sw)` (or its gradient) in the backend; on JAX jitted and kept per loss object."""
+
         def value(yt, yp, sw):
             out = obj(yt, yp, sw)
             return out.sum() if grad else out
@@ -112,15 +116,22 @@ class KerasAdapter(Adapter):
                 tape.watch([yt, yp])
                 value = tf.reduce_sum(obj(yt, yp, sw))
             gs = tape.gradient(value, [yt, yp])
-        return tuple(np.zeros_like(np.asarray(x)) if g is None else self._np(g)
-                     for g, x in zip(gs, (y_true, y_pred), strict=True))
+        return tuple(
+            np.zeros_like(np.asarray(x)) if g is None else self._np(g)
+            for g, x in zip(gs, (y_true, y_pred), strict=True)
+        )
 
     def extra_checks(self) -> list[ExtraCheck]:
         keras, p = self.keras, self.name
-        return [ExtraCheck(f"{p}-api-1-constructor-defaults", ("CS-API-1",),
-                           lambda: class_checks.api_defaults(keras.losses.CosineSimilarity)),
-                ExtraCheck(f"{p}-api-3-config-round-trip", ("CS-API-3",), lambda: _config_round_trip(self)),
-                ExtraCheck(f"{p}-fit-1-compile-fit", ("CS-FIT-1",), lambda: _fit_trains(keras))]
+        return [
+            ExtraCheck(
+                f"{p}-api-1-constructor-defaults",
+                ("CS-API-1",),
+                lambda: class_checks.api_defaults(keras.losses.CosineSimilarity),
+            ),
+            ExtraCheck(f"{p}-api-3-config-round-trip", ("CS-API-3",), lambda: _config_round_trip(self)),
+            ExtraCheck(f"{p}-fit-1-compile-fit", ("CS-FIT-1",), lambda: _fit_trains(keras)),
+        ]
 
     def repro(self, case: Case, grad: bool = False) -> str:
         return f"cosine-spec check keras --backend {self.backend} --cases '{case.id}'"
@@ -134,8 +145,7 @@ def _config_round_trip(adapter: KerasAdapter) -> None:
         cfg = loss.get_config()
         held = {k: cfg.get(k, "<missing>") for k in ("axis", "reduction", "name")}
         if held != {"axis": axis, "reduction": reduction, "name": "cs_check"}:
-            raise AssertionError(f"get_config() of CosineSimilarity(axis={axis}, reduction={reduction!r}) "
-                                 f"holds {held}")
+            raise AssertionError(f"get_config() of CosineSimilarity(axis={axis}, reduction={reduction!r}) holds {held}")
         a = adapter._np(loss(adapter._to(class_checks.X), adapter._to(class_checks.Y)))
         b = adapter._np(cls.from_config(cfg)(adapter._to(class_checks.X), adapter._to(class_checks.Y)))
         if not np.array_equal(a, b):
@@ -180,12 +190,15 @@ def load(backend: str | None = None) -> KerasAdapter:
     """Keras 3 on `backend` (default: KERAS_BACKEND, else tensorflow), or TargetError saying what to do."""
     backend = backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
     if backend not in BACKENDS:
-        raise TargetError(f"Got Keras backend {backend!r}; the backends are {', '.join(BACKENDS)} "
-                          f"(--backend or KERAS_BACKEND).")
+        raise TargetError(
+            f"Got Keras backend {backend!r}; the backends are {', '.join(BACKENDS)} (--backend or KERAS_BACKEND)."
+        )
     if "keras" in sys.modules and os.environ.get("KERAS_BACKEND", "tensorflow") != backend:
-        raise TargetError(f"keras is already imported with backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}"
-                          f"; run the {backend} check in a fresh process (`cosine-spec check keras --backend "
-                          f"{backend}`).")
+        raise TargetError(
+            f"keras is already imported with backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}"
+            f"; run the {backend} check in a fresh process (`cosine-spec check keras --backend "
+            f"{backend}`)."
+        )
     os.environ["KERAS_BACKEND"] = backend
     try:
         fw = _import_backend(backend)
@@ -193,6 +206,8 @@ def load(backend: str | None = None) -> KerasAdapter:
     except ImportError as exc:
         raise TargetError(f"target 'keras' on {backend} needs {exc.name or exc}: {INSTALL[backend]}") from exc
     if not keras.__version__.startswith("3.") or keras.backend.backend() != backend:
-        raise TargetError(f"target 'keras' needs Keras 3 on {backend}; found keras {keras.__version__} on "
-                          f"{keras.backend.backend()}: {INSTALL[backend]}")
+        raise TargetError(
+            f"target 'keras' needs Keras 3 on {backend}; found keras {keras.__version__} on "
+            f"{keras.backend.backend()}: {INSTALL[backend]}"
+        )
     return KerasAdapter(keras, backend, fw)

@@ -45,6 +45,7 @@ def import_jax():
 def with_grad(jax, loss, eager: bool = False):
     """`(yt, yp, w) -> (loss, (d_yt, d_yp))`, the gradient of the sum of the loss (a vector for "none"), compiled
     as one XLA program: a case's value and gradient calls share one compilation (it dominates the run time)."""
+
     def both(yt, yp, w):
         out, vjp = jax.vjp(lambda a, b: loss(a, b, w), yt, yp)
         return out, vjp(jax.numpy.ones_like(out))
@@ -69,6 +70,7 @@ class OptaxAdapter(Adapter):
         """The loss and its gradient as one function of (y_true, y_pred, weight), jitted unless eager."""
         key = (axis, reduction)
         if key not in self._fns:
+
             def loss(yt, yp, w):
                 values = self._per_sample(yt, yp, axis)
                 if w is not None:
@@ -92,13 +94,20 @@ class OptaxAdapter(Adapter):
         return tuple(np.asarray(g) for g in fn(*self._args(y_true, y_pred, sample_weight))[1])
 
     def repro(self, case: Case, grad: bool = False) -> str:
-        args = literal_args(case)
-        if args is None or grad or case.dtype == "bfloat16":
-            return super().repro(case, grad)
-        head = args.rpartition(", axis=")[0].split(", sample_weight=")[0]
-        return ('python -c "import jax; jax.config.update(\'jax_enable_x64\', True); import numpy as np, optax; '
-                f'yt, yp = {head}; print(-optax.losses.cosine_similarity(yp, yt, epsilon={EPSILON}, '
-                f'axis={case.axis}))"  # per-sample values; then weights and {case.reduction!r}')
+        return repro(case, grad)
+
+
+def repro(case: Case, grad: bool = False) -> str:
+    """A `python -c` line computing the per-sample values (small float cases), else the harness command."""
+    args = literal_args(case)
+    if args is None or grad or case.dtype == "bfloat16":
+        return f"cosine-spec check optax --cases '{case.id}'"
+    head = args.rpartition(", axis=")[0].split(", sample_weight=")[0]
+    return (
+        "python -c \"import jax; jax.config.update('jax_enable_x64', True); import numpy as np, optax; "
+        f"yt, yp = {head}; print(-optax.losses.cosine_similarity(yp, yt, epsilon={EPSILON}, "
+        f'axis={case.axis}))"  # per-sample values; then weights and {case.reduction!r}'
+    )
 
 
 def load() -> OptaxAdapter:

@@ -32,8 +32,9 @@ def _strategy_raises(tf) -> None:
                     cls(reduction=reduction)(_X, _Y)
                 except ValueError:
                     continue
-                raise AssertionError(f"{reduction!r} under {type(strategy).__name__}.scope() outside fit() "
-                                     "did not raise ValueError")
+                raise AssertionError(
+                    f"{reduction!r} under {type(strategy).__name__}.scope() outside fit() did not raise ValueError"
+                )
             for reduction in ("sum", "none"):
                 cls(reduction=reduction)(_X, _Y)  # allowed: must not raise
 
@@ -52,7 +53,9 @@ def _fit_trains(tf) -> None:
 
 
 def checks(tf) -> list[ExtraCheck]:
-    return [ExtraCheck("tf-keras-api-1-constructor-defaults", ("CS-API-1",), lambda: _api_defaults(tf)),
-            ExtraCheck("tf-keras-api-3-config-round-trip", ("CS-API-3",), lambda: _config_round_trip(tf)),
-            ExtraCheck("tf-keras-red-5-strategy-raises", ("CS-RED-5",), lambda: _strategy_raises(tf)),
-            ExtraCheck("tf-keras-fit-1-compile-fit", ("CS-FIT-1",), lambda: _fit_trains(tf))]
+    return [
+        ExtraCheck("tf-keras-api-1-constructor-defaults", ("CS-API-1",), lambda: _api_defaults(tf)),
+        ExtraCheck("tf-keras-api-3-config-round-trip", ("CS-API-3",), lambda: _config_round_trip(tf)),
+        ExtraCheck("tf-keras-red-5-strategy-raises", ("CS-RED-5",), lambda: _strategy_raises(tf)),
+        ExtraCheck("tf-keras-fit-1-compile-fit", ("CS-FIT-1",), lambda: _fit_trains(tf)),
+    ]

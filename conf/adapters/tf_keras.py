@@ -52,8 +52,10 @@ def _quiet_native_stderr():
 def import_tf():
     """TensorFlow with tf.keras = tf_keras (Keras 2), or TargetError saying how to install it."""
     if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        raise TargetError("tensorflow was imported before TF_USE_LEGACY_KERAS=1 was set, so tf.keras is Keras 3; "
-                          "run the tf-keras check in a fresh process or set TF_USE_LEGACY_KERAS=1 first")
+        raise TargetError(
+            "tensorflow was imported before TF_USE_LEGACY_KERAS=1 was set, so tf.keras is Keras 3; "
+            "run the tf-keras check in a fresh process or set TF_USE_LEGACY_KERAS=1 first"
+        )
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     try:
         with _quiet_native_stderr():
@@ -62,8 +64,9 @@ def import_tf():
 
             tf.constant(0.0).numpy()  # the CPU device (and the CUDA probe that logs) initializes here
     except ImportError as exc:
-        raise TargetError(f"target 'tf-keras' needs TensorFlow and tf-keras ({exc.name or exc} is not "
-                          f"installed): {INSTALL}") from exc
+        raise TargetError(
+            f"target 'tf-keras' needs TensorFlow and tf-keras ({exc.name or exc} is not installed): {INSTALL}"
+        ) from exc
     if not tf.keras.__name__.startswith("tf_keras"):
         raise TargetError(f"tf.keras is {tf.keras.__name__}, not tf_keras; {INSTALL}")
     return tf
@@ -109,16 +112,24 @@ class TfKerasAdapter(Adapter):
         return tf_checks.checks(self.tf)
 
     def repro(self, case: Case, grad: bool = False) -> str:
-        args = literal_args(case)
-        if args is None or grad:
-            return super().repro(case, grad)
-        head, _, tail = args.rpartition(", axis=")
-        axis, _, red = tail.partition(", reduction=")
-        conv = ", ".join(f"tf.constant({a.strip()})" for a in _split_top(head))
-        bf = ", ml_dtypes" if case.dtype == "bfloat16" else ""
-        return ('python -c "import os; os.environ[\'TF_USE_LEGACY_KERAS\']=\'1\'; import numpy as np' + bf +
-                f', tensorflow as tf; print(tf.keras.losses.CosineSimilarity(axis={axis}, reduction={red})'
-                f'({conv}).numpy())"').replace("sample_weight=", "")
+        return repro(case, grad)
+
+
+def repro(case: Case, grad: bool = False) -> str:
+    """A `python -c` line calling tf.keras on the case's inputs (values), else the harness command."""
+    args = literal_args(case)
+    if args is None or grad:
+        return f"cosine-spec check tf-keras --cases '{case.id}'"
+    head, _, tail = args.rpartition(", axis=")
+    axis, _, red = tail.partition(", reduction=")
+    conv = ", ".join(f"tf.constant({a.strip()})" for a in _split_top(head))
+    bf = ", ml_dtypes" if case.dtype == "bfloat16" else ""
+    return (
+        "python -c \"import os; os.environ['TF_USE_LEGACY_KERAS']='1'; import numpy as np"
+        + bf
+        + f", tensorflow as tf; print(tf.keras.losses.CosineSimilarity(axis={axis}, reduction={red})"
+        f'({conv}).numpy())"'
+    ).replace("sample_weight=", "")
 
 
 def _split_top(text: str) -> list[str]:

@@ -62,26 +62,33 @@ class TorchAdapter(Adapter):
 
     def loss(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
         with self.torch.no_grad():
-            return self._numpy(self._loss(self._tensor(y_true), self._tensor(y_pred), sample_weight, axis,
-                                          reduction))
+            return self._numpy(self._loss(self._tensor(y_true), self._tensor(y_pred), sample_weight, axis, reduction))
 
     def grad(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
         yt = self._tensor(y_true).requires_grad_(True)
         yp = self._tensor(y_pred).requires_grad_(True)
         value = self._loss(yt, yp, sample_weight, axis, reduction)
         gt, gp = self.torch.autograd.grad(value.sum(), (yt, yp), allow_unused=True)
-        return tuple(np.zeros_like(np.asarray(x)) if g is None else self._numpy(g)
-                     for g, x in ((gt, y_true), (gp, y_pred)))
+        return tuple(
+            np.zeros_like(np.asarray(x)) if g is None else self._numpy(g) for g, x in ((gt, y_true), (gp, y_pred))
+        )
 
     def repro(self, case: Case, grad: bool = False) -> str:
-        args = literal_args(case)
-        if args is None or grad or case.dtype == "bfloat16":
-            return super().repro(case, grad)
-        head = args.rpartition(", axis=")[0].split(", sample_weight=")[0]
-        return ('python -c "import numpy as np, torch; import torch.nn.functional as F; '
-                f'yt, yp = map(torch.from_numpy, ({head})); '
-                f'print(-(F.normalize(yt, dim={case.axis}, eps={EPS}) * F.normalize(yp, dim={case.axis}, '
-                f'eps={EPS})).sum(dim={case.axis}))"  # per-sample values; then weights and {case.reduction!r}')
+        return repro(case, grad)
+
+
+def repro(case: Case, grad: bool = False) -> str:
+    """A `python -c` line computing the per-sample values (small float cases), else the harness command."""
+    args = literal_args(case)
+    if args is None or grad or case.dtype == "bfloat16":
+        return f"cosine-spec check torch --cases '{case.id}'"
+    head = args.rpartition(", axis=")[0].split(", sample_weight=")[0]
+    return (
+        'python -c "import numpy as np, torch; import torch.nn.functional as F; '
+        f"yt, yp = map(torch.from_numpy, ({head})); "
+        f"print(-(F.normalize(yt, dim={case.axis}, eps={EPS}) * F.normalize(yp, dim={case.axis}, "
+        f'eps={EPS})).sum(dim={case.axis}))"  # per-sample values; then weights and {case.reduction!r}'
+    )
 
 
 def load() -> TorchAdapter:

@@ -34,9 +34,11 @@ def weight_shape(w_shape: tuple[int, ...], loss_shape: tuple[int, ...]) -> tuple
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"sample_weight of shape {tuple(w_shape)} does not fit the loss of shape "
-                         f"{tuple(loss_shape)}: give a scalar, one weight per sample (leading axes) or the loss "
-                         f"shape (a trailing axis of 1 allowed).")
+        raise ValueError(
+            f"sample_weight of shape {tuple(w_shape)} does not fit the loss of shape "
+            f"{tuple(loss_shape)}: give a scalar, one weight per sample (leading axes) or the loss "
+            f"shape (a trailing axis of 1 allowed)."
+        )
     return w
 
 

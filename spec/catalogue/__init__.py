@@ -11,15 +11,21 @@ from types import ModuleType
 
 from cosine_spec.spec.catalogue import (
     axis,
+    contract,
     empty,
     errors,
     geometry,
     huge,
     length,
+    long,
     nonfinite,
+    nonfinite_zero,
     random,
+    regressions,
     seed,
+    threshold,
     tiny,
+    weight_values,
     weights,
     zero,
 )
@@ -40,6 +46,12 @@ FAMILIES: dict[str, ModuleType] = {
     "nonfinite": nonfinite,
     "errors": errors,
     "random": random,
+    "regressions": regressions,
+    "weight_values": weight_values,
+    "nonfinite_zero": nonfinite_zero,
+    "threshold": threshold,
+    "long": long,
+    "contract": contract,
 }
 
 

@@ -13,4 +13,8 @@ pow2_scaled = make("pow2_scaled", Knobs(work="float64", scale="pow2", form="norm
 # x87 extended precision, no scaling at all: its exponent range holds every square of a float64.
 extended_unscaled = make("extended_unscaled", Knobs(work="longdouble", scale="none", form="divide"))
 
-CORRECT = [textbook_float64, textbook_native, pow2_scaled, extended_unscaled]
+# float32 arithmetic for half and single inputs, power-of-two scaling, dot then divide (the identity relation's
+# other algorithm family: the dot product and the squared norm share their rounding errors).
+native_pow2_divide = make("native_pow2_divide", Knobs(work="native", scale="pow2", form="divide"))
+
+CORRECT = [textbook_float64, textbook_native, pow2_scaled, extended_unscaled, native_pow2_divide]

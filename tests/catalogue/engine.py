@@ -18,28 +18,32 @@ U = {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24, "float64": 2
 
 @dataclass(frozen=True)
 class Knobs:
-    work: str = "float64"        # float64 | float32 | native (float32 up to float32 inputs) | input | longdouble
-    scale: str = "pow2"          # pow2 | max (divide by max|x|) | none
-    form: str = "normalize"      # normalize: -sum(n(t) n(p)); divide: -(t.p) / (|t| |p|)
+    work: str = "float64"  # float64 | float32 | native (float32 up to float32 inputs) | input | longdouble
+    scale: str = "pow2"  # pow2 | max (divide by max|x|) | none
+    form: str = "normalize"  # normalize: -sum(n(t) n(p)); divide: -(t.p) / (|t| |p|)
     eps: float = 1e-12
-    clamp: str = "squared"       # squared: max(sum x^2, eps); norm: max(|x|, eps); none
+    clamp: str = "squared"  # squared: max(sum x^2, eps); norm: max(|x|, eps); none
     clip: bool = True
     sign: float = -1.0
-    overshoot: bool = False      # multiply the value by (1 + 4u) after the clip
+    overshoot: bool = False  # multiply the value by (1 + 4u) after the clip
     result_dtype: str | None = None
-    weight_align: str = "spec"   # spec | trailing (numpy broadcasting)
+    weight_align: str = "spec"  # spec | trailing (numpy broadcasting)
     ignore_scalar_weight: bool = False
     sobs_divisor: str = "elements"  # elements | batch
     auto_as: str = "sum_over_batch_size"
-    none_as: str = "none"        # none | mean
+    none_as: str = "none"  # none | mean
     nan_to_num: bool = False
     zero_nan: bool = False
     fixed_axis: bool = False
     check_shapes: bool = True
+    check_args: bool = True  # ValueError for non-float or mixed dtypes and a non-integer axis
+    round_weights: bool = True  # round sample_weight to the input dtype first (CS-SW-6)
+    scaled_sum: bool = True  # sum the weighted values scaled by a power of two (no overflow)
+    zero_first: bool = False  # a zero vector gives 0 before NaN/Inf on the other side count
     check_reduction: bool = True
     grad_projection: bool = True
     grad_clamp_inverted: bool = False
-    flip_long_16bit: bool = False   # negate the value of float16/bfloat16 vectors of length >= 128
+    flip_long_16bit: bool = False  # negate the value of float16/bfloat16 vectors of length >= 128
 
 
 def _work(k: Knobs, dtype: np.dtype):
@@ -74,6 +78,10 @@ def _normalize(x: np.ndarray, k: Knobs):
 
 def _prepare(y_true, y_pred, axis, k: Knobs):
     t, p = np.asarray(y_true), np.asarray(y_pred)
+    if k.check_args and (t.dtype != p.dtype or not (p.dtype.kind == "f" or p.dtype == ml_dtypes.bfloat16)):
+        raise ValueError(f"y_true {t.dtype} and y_pred {p.dtype}: one float dtype is required")
+    if k.check_args and (not isinstance(axis, int | np.integer) or isinstance(axis, bool)):
+        raise ValueError(f"axis {axis!r} is not an integer")
     if k.check_shapes and t.shape != p.shape:
         raise ValueError(f"y_true {t.shape} and y_pred {p.shape} differ")
     t, p = np.broadcast_arrays(t, p)
@@ -83,10 +91,11 @@ def _prepare(y_true, y_pred, axis, k: Knobs):
     return np.moveaxis(t.astype(w), ax, -1), np.moveaxis(p.astype(w), ax, -1), ax, dtype
 
 
-def _weights(sample_weight, loss_shape, k: Knobs):
+def _weights(sample_weight, loss_shape, k: Knobs, dtype):
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight, dtype=np.float64)
+    w = w.astype(dtype).astype(np.float64) if k.round_weights else w  # CS-SW-6
     if w.ndim == 0:
         return None if k.ignore_scalar_weight else w
     if k.weight_align == "spec":
@@ -132,15 +141,19 @@ def value(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_ba
         v = v * (1 + 4 * U[ml_dtypes.finfo(dtype).dtype.name])
     if k.zero_nan:
         v = np.where(np.all(t == 0, axis=-1) | np.all(p == 0, axis=-1), np.nan, v)
+    if k.zero_first:
+        v = np.where(np.all(t == 0, axis=-1) | np.all(p == 0, axis=-1), 0, v)
     if k.flip_long_16bit and dtype.itemsize == 2 and t.shape[-1] >= 128:
         v = -v
-    w = _weights(sample_weight, v.shape, k)
+    w = _weights(sample_weight, v.shape, k, dtype)
     wl = v if w is None else v * w.astype(v.dtype)
     if red == "none":
         out = wl if k.none_as == "none" else np.mean(wl)
     else:
         n = _divisor(red, wl.shape, k)
-        out = np.sum(wl) / n if n else np.zeros((), wl.dtype)
+        big = np.max(np.abs(wl[np.isfinite(wl)]), initial=0)
+        e = int(np.frexp(np.float64(big))[1]) if big and k.scaled_sum else 0  # no overflow before / n
+        out = np.ldexp(np.sum(np.ldexp(wl, -e)) / n, e) if n else np.zeros((), wl.dtype)
     out = np.asarray(out)
     if k.nan_to_num:
         out = np.nan_to_num(out)
@@ -153,7 +166,7 @@ def grad(y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_bat
     nt, lt, ct, ft, _, _ = _normalize(t, k)
     np_, lp, cp, fp, _, _ = _normalize(p, k)
     loss_shape = nt.shape[:-1]
-    w = _weights(sample_weight, loss_shape, k)
+    w = _weights(sample_weight, loss_shape, k, dtype)
     c = np.broadcast_to(np.ones(()) if w is None else w, loss_shape).astype(nt.dtype)
     n = _divisor(red, loss_shape, k)
     c = (c / (n or 1))[..., None] * k.sign

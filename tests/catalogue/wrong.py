@@ -3,6 +3,8 @@ must catch it. Every name is importable, so each also works as a `MODULE:ATTR` t
 
 from __future__ import annotations
 
+import numpy as np
+
 from tests.catalogue.engine import Knobs, make
 
 wrong_sign = make("wrong_sign", Knobs(sign=1.0))
@@ -28,8 +30,17 @@ float32_math_no_scaling = make("float32_math_no_scaling", Knobs(work="native", s
 # The tolerance for long 16-bit vectors: with the dtype's own u the bound exceeded 1 and passed these.
 sums_in_half_precision = make("sums_in_half_precision", Knobs(work="input"))
 sign_flipped_on_long_half_vectors = make("sign_flipped_on_long_half_vectors", Knobs(flip_long_16bit=True))
+# Gaps of issue 8 (item 4): each needs the golden family named in its comment.
+epsilon_as_float32 = make("epsilon_as_float32", Knobs(eps=float(np.float32(1e-12))))  # threshold
+weights_not_rounded = make("weights_not_rounded", Knobs(round_weights=False))  # contract (float64 weights)
+weighted_sum_overflows = make("weighted_sum_overflows", Knobs(scaled_sum=False))  # weight_values (large)
+zero_vector_before_nan = make("zero_vector_before_nan", Knobs(zero_first=True))  # nonfinite_zero
 
 WRONG = [  # (implementation, a clause the harness must name among the failed ones)
+    (epsilon_as_float32, "CS-VAL-5"),
+    (weights_not_rounded, "CS-SW-6"),
+    (weighted_sum_overflows, "CS-RED-3"),  # the reduction overflows where the exact sum does not
+    (zero_vector_before_nan, "CS-NAN-1"),
     (wrong_sign, "CS-VAL-1"),
     (epsilon_on_norm, "CS-VAL-5"),
     (epsilon_1e7_on_squared_norm, "CS-VAL-5"),

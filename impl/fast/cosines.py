@@ -24,8 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import exact
-from .rounding import round_to
+from ..reference import round_to
+from . import double_double as dd
 
 EPS = Fraction(1, 10**12)  # the real 1e-12 (Notation) ...
 EPS_HI = 1e-12  # ... as a double-double: EPS_HI + EPS_LO is within 2**-106 of it, and not a tie
@@ -75,7 +75,7 @@ def _sums(t, p):
         ey[j if wide else 0] = _scaled(p[j], y)
         for k, (a, b) in enumerate(((x, x), (y, y), (x, y))):
             if wide:
-                hi[k, j], lo[k, j] = exact.dot2(a, b)
+                hi[k, j], lo[k, j] = dd.dot2(a, b)
             else:
                 np.vecdot(a, b, out=hi[k, j])  # float64 dot per row (BLAS where numpy has it)
     return (hi[0], lo[0]), (hi[1], lo[1]), (hi[2], lo[2]), ex, ey
@@ -108,9 +108,9 @@ def _tiny_dot(t, p, rows, ex, ey):
     k = np.where(mt * mp != 0, k, np.iinfo(np.int32).min)
     top = np.max(k, axis=1, keepdims=True) if k.shape[1] else np.zeros((len(rows), 1), np.int64)
     top = np.where(top == np.iinfo(np.int32).min, 0, top)
-    prod, err = exact.two_prod(mt, mp)  # mantissas in [0.5, 1): exact
-    hi, lo = exact.sum2(np.ldexp(prod, k - top))
-    hi, lo = exact.fast_two_sum(hi, lo + np.ldexp(err, k - top).sum(axis=1))
+    prod, err = dd.two_prod(mt, mp)  # mantissas in [0.5, 1): exact
+    hi, lo = dd.sum2(np.ldexp(prod, k - top))
+    hi, lo = dd.fast_two_sum(hi, lo + np.ldexp(err, k - top).sum(axis=1))
     return hi, lo, top[:, 0] - ex[rows] - ey[rows]
 
 
@@ -129,14 +129,14 @@ class Rows:
             m = np.where(self.ct, 1e6, 1.0) * np.where(self.cp, 1e6, 1.0)  # 1e12 is exact in float64
             if self.wide:  # double-double, then undo the scaling of the clamped rows
                 one = (np.ones_like(m), np.zeros_like(m))
-                q = exact.dd_mul(_pick(self.ct, one, self.stt), _pick(self.cp, one, self.spp))
+                q = dd.dd_mul(_pick(self.ct, one, self.stt), _pick(self.cp, one, self.spp))
                 stp, k_dot = (stp[0].copy(), stp[1].copy()), np.zeros(len(m), np.int64)
                 tiny = np.flatnonzero((np.abs(stp[0]) < TINY) & np.isfinite(self.stt[0] + self.spp[0]))
                 if tiny.size:  # rare: rows nearly orthogonal beyond the float64 range
                     stp[0][tiny], stp[1][tiny], k_dot[tiny] = _tiny_dot(t, p, tiny, self.ex, self.ey)
-                num = exact.two_prod(stp[0], m)
-                num = exact.fast_two_sum(num[0], num[1] + stp[1] * m)
-                c_hi, c_lo = exact.dd_div(num, exact.dd_sqrt(q))
+                num = dd.two_prod(stp[0], m)
+                num = dd.fast_two_sum(num[0], num[1] + stp[1] * m)
+                c_hi, c_lo = dd.dd_div(num, dd.dd_sqrt(q))
                 self.c_scaled = c_hi
                 self.c_exp = k_dot + np.where(self.ct, self.ex, 0) + np.where(self.cp, self.ey, 0)
                 c_hi, c_lo = np.ldexp(c_hi, self.c_exp), np.ldexp(c_lo, self.c_exp)
@@ -203,5 +203,5 @@ class Rows:
                 for out, a, b, u, v in ((g_t, a_t, b_t, x, y), (g_p, a_p, b_p, y, x)):
                     np.multiply(a, u, out=g)
                     g += np.multiply(b, v, out=tmp)
-                    round_to(g, t.dtype, out=out[j])
+                    out[j] = round_to(g, t.dtype)
         return g_t, g_p

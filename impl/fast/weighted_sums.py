@@ -7,9 +7,8 @@ scaled by powers of two, so the result is rounded to the dtype once.
 
 import numpy as np
 
-from . import exact
-from .reduction import Reduction
-from .rounding import round_to
+from ..reference import Reduction, round_to
+from . import double_double as dd
 
 
 def per_sample(c_hi, c_lo):
@@ -23,7 +22,7 @@ def per_sample(c_hi, c_lo):
 
 def _weighted(w, v_hi, v_lo):
     """``w * v`` per element as a double-double, for weights already scaled below 2**995."""
-    p, e = exact.two_prod(w, v_hi)
+    p, e = dd.two_prod(w, v_hi)
     return p, np.where(np.isfinite(p), e + w * v_lo, 0.0)
 
 
@@ -50,10 +49,10 @@ def reduce(c_hi, c_lo, w, reduction: Reduction, dtype: np.dtype) -> np.ndarray:
         p, e = _weighted(np.ldexp(w, -scale), v_hi, v_lo)
         if not np.isfinite(p).all():  # inf or NaN: the plain sum has the right inf or NaN
             return round_to(np.sum(p), dtype)
-        hi, lo = exact.sum2(p)
-        hi, lo = exact.fast_two_sum(hi, lo + e.sum())
+        hi, lo = dd.sum2(p)
+        hi, lo = dd.fast_two_sum(hi, lo + e.sum())
         if reduction is not Reduction.SUM:  # CS-RED-3, CS-RED-4: divide by N while still scaled, so a
             # mean near the float64 range neither overflows early (sum > max) nor breaks the split
-            hi, lo = exact.dd_div((hi, lo), (np.float64(w.size), np.float64(0.0)))
+            hi, lo = dd.dd_div((hi, lo), (np.float64(w.size), np.float64(0.0)))
         hi, lo = np.ldexp(hi, scale), np.ldexp(lo, scale)
         return round_to(hi + lo, dtype)

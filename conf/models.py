@@ -1,0 +1,351 @@
+"""Executable models of declared deviations: what a target computes instead of the spec.
+
+A model is the loss written as a small numpy program, normalize-first, with named changes from the spec:
+
+    S_x = sum(x * x) along the axis          (each of y_true, y_pred)
+    r_x = 1 / sqrt(max(S_x, 1e-12))          n(x) = x * r_x                    (CS-VAL-1, CS-VAL-5)
+    v   = clip(-sum(n(t) * n(p)), -1, 1)     (CS-VAL-2)
+    w   = sample_weight aligned by CS-SW-1..4;  result = reduce(w * v)        (CS-RED-1..4)
+
+and its gradient is the chain rule through exactly these steps (CS-GRAD-1). With no change it is the spec,
+computed in extended precision (np.longdouble, 64-bit significand) and rounded once to the dtype. Each
+change in `CHANGES` replaces one step by what a target does instead; a model is a set of changes and
+their parameters. `predict(call, dtype)` says what the model's target returns for one `Call`: an array of
+the dtype, a pair of gradient arrays, an error class name, or None when the model cannot say (then it
+explains nothing). Clause IDs: the spec's, `spec/cosine_similarity.md`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import ml_dtypes
+import numpy as np
+from cosine_spec.conf import tolerance
+from cosine_spec.conf.calls import OMIT, Call
+from cosine_spec.conf.golden_cases import Case
+from cosine_spec.spec import shapes
+from cosine_spec.spec.shapes import SpecError
+
+EPSILON = 1e-12  # CS-VAL-5
+
+# change name -> (what the target does instead, {parameter: (type, default or None if required)})
+CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
+    "no-clip": ("per-sample values are not clipped to [-1, 1] (CS-VAL-2)", {}),
+    "epsilon-in-dtype": ("the epsilon 1e-12 is rounded to the dtype (float16: 0) before the clamp (CS-VAL-5)", {}),
+    "dtype-arithmetic": (
+        "every step is rounded to the input dtype: squared norms overflow and underflow, "
+        "the epsilon is the dtype's (CS-NUM-1, CS-VAL-5, CS-VAL-6)",
+        {},
+    ),
+    "flush-subnormals": ("subnormal inputs and every subnormal intermediate result or output are zero (FTZ/DAZ)", {}),
+    "epsilon-on-norm": (
+        "the clamp is max(norm, e) instead of max(squared norm, 1e-12) (CS-VAL-5)",
+        {"epsilon": (float, EPSILON)},
+    ),
+    "weights-numpy": (
+        "sample_weight is aligned as numpy broadcasting does (trailing axes), after squeezing a "
+        "trailing 1 or adding one trailing axis when its rank differs from the loss's by one "
+        "(instead of CS-SW-3)",
+        {},
+    ),
+    "broadcast": (
+        "shapes the spec rejects are accepted where they can be: a trailing axis of length 1 of the "
+        "input whose rank is one higher is dropped, then the inputs are broadcast numpy-style, each "
+        "normalized on its own, and so are the weights (instead of CS-ERR-1, CS-SW-5)",
+        {},
+    ),
+    "error-class": (
+        "inputs the spec rejects raise the exception class `raises` (by name) instead of the spec's class (CS-ERR-*)",
+        {"raises": (str, None)},
+    ),
+    "dtype-error": (
+        "inputs not of the loss's floating dtype (integer, bool, mixed dtypes) raise the exception "
+        "class `dtype_raises` (by name) instead of ValueError (CS-ERR-1, CS-SHAPE-1)",
+        {"dtype_raises": (str, None)},
+    ),
+    "float-axis": (
+        "a float axis holding an integer (1.0) is taken as that integer instead of raising ValueError (CS-ERR-2)",
+        {},
+    ),
+    "weights-via-float32": (
+        "weights given as a Python list, or wider than float32 and than the loss dtype, "
+        "are rounded to float32 first, then to the loss dtype: two roundings instead of one, "
+        "and a list value beyond float32's range raises ValueError (CS-SW-6, CS-API-4)",
+        {},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A set of `CHANGES` with their parameters; the empty model is the spec."""
+
+    changes: frozenset[str] = frozenset()
+    params: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name, (_, spec) in CHANGES.items():
+            for key, (_, default) in spec.items():
+                if name in self.changes and key not in self.params:
+                    self.params[key] = default
+
+    def has(self, change: str) -> bool:
+        return change in self.changes
+
+    def predict(self, call: Call, dtype: str):
+        """What this model returns for `call`: an ndarray (value), a pair (gradient), a str (the name of the
+        error class raised), or None when the model cannot predict this call."""
+        try:
+            with np.errstate(all="ignore"):
+                return _Program(self, dtype).run(call)
+        except (_Unknown, ValueError, TypeError, ArithmeticError, IndexError):  # arguments no model covers
+            return None
+
+
+class _Unknown(Exception):
+    """The model does not say what happens for this call."""
+
+
+def _cast(x: np.ndarray, to: type) -> np.ndarray:
+    """`x` as `to`; bfloat16 goes through float32 (exact), as numpy has no bfloat16 <-> longdouble cast."""
+    if x.dtype == to:
+        return x
+    if x.dtype.name == "bfloat16" or np.dtype(to).name == "bfloat16":
+        x = x.astype(np.float32) if x.dtype.name == "bfloat16" else x.astype(np.float64).astype(np.float32)
+    return x.astype(to)
+
+
+def _squeeze_one(t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop a trailing axis of length 1 from the input whose rank exceeds the other's by one."""
+    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+        return t[..., 0], p
+    if p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        return t, p[..., 0]
+    return t, p
+
+
+def _arg(value, default):
+    return default if value is OMIT else value
+
+
+class _Program:
+    """One evaluation of a model: `op` rounds each step to the dtype (dtype arithmetic) and flushes it."""
+
+    def __init__(self, model: Model, dtype: str):
+        self.m, self.dtype = model, dtype
+        self.np_dtype = shapes.np_dtype(dtype)
+        self.work = self.np_dtype.type if model.has("dtype-arithmetic") else np.longdouble
+        self.tiny = float(ml_dtypes.finfo(self.np_dtype).smallest_normal)
+        eps_in_dtype = model.has("epsilon-in-dtype") or model.has("dtype-arithmetic")
+        self.eps = self.op(np.asarray(EPSILON, np.float64).astype(self.np_dtype) if eps_in_dtype else EPSILON)
+
+    def op(self, x) -> np.ndarray:
+        """One step's result in the working precision (flushed to zero below the dtype's smallest normal)."""
+        x = _cast(np.asarray(x), self.work)
+        if self.m.has("flush-subnormals"):
+            x = np.where(np.abs(x) < self.work(self.tiny), x * self.work(0), x)
+        return x
+
+    def out(self, x) -> np.ndarray:
+        """A final result: rounded once to the dtype (and flushed, under flush-subnormals)."""
+        x = _cast(self.op(x), self.np_dtype.type)
+        if self.m.has("flush-subnormals"):
+            x = np.where(np.abs(x) < self.np_dtype.type(self.tiny), x * self.np_dtype.type(0), x)
+        return x.astype(self.np_dtype)
+
+    def run(self, call: Call):
+        y_true, y_pred = (np.asarray(a) for a in (call.y_true, call.y_pred))
+        w = _arg(call.sample_weight, None)
+        axis, reduction = _arg(call.axis, -1), _arg(call.reduction, "sum_over_batch_size")
+        if self.m.has("float-axis") and isinstance(axis, float) and axis.is_integer():
+            axis = int(axis)
+        if self.m.has("dtype-error") and (y_true.dtype != self.np_dtype or y_pred.dtype != self.np_dtype):
+            return str(self.m.params["dtype_raises"])
+        if w is not None and self.m.has("weights-via-float32"):
+            w = np.asarray(w)
+            listed = call.layouts.get("sample_weight") == "list"
+            if listed or (w.dtype.itemsize > 4 and w.dtype != self.np_dtype):
+                w64 = w.astype(np.float64)
+                if listed and np.any(np.isfinite(w64) & (np.abs(w64) > float(np.finfo(np.float32).max))):
+                    return "ValueError"  # a list is converted to a float32 tensor first
+                w = w64.astype(np.float32)
+        try:
+            shapes.canonical(y_true, y_pred, w, axis=axis, reduction=reduction, dtype=self.dtype)
+        except SpecError as exc:
+            if self.m.has("broadcast") and exc.clause in ("CS-ERR-1", "CS-SW-5") and y_true.ndim and y_pred.ndim:
+                y_true, y_pred = _squeeze_one(y_true, y_pred)
+                try:
+                    return self.evaluate(call.fn, y_true, y_pred, w, axis, reduction, spec_weights=False)
+                except ValueError:
+                    pass  # numpy cannot broadcast them either
+            return str(self.m.params["raises"]) if self.m.has("error-class") else exc.error_class
+        if y_true.dtype != self.np_dtype or y_pred.dtype != self.np_dtype:
+            raise _Unknown  # mixed-dtype calls: no model says how a target converts them
+        return self.evaluate(call.fn, y_true, y_pred, w, axis, reduction, spec_weights=True)
+
+    # -- the program ------------------------------------------------------------------------------------------
+    def normalize(self, x: np.ndarray):
+        """n(x) along the last axis, with what the gradient needs: (n, r, flows)."""
+        s = self.op(np.sum(self.op(x * x), axis=-1, keepdims=True, dtype=self.work))
+        if self.m.has("epsilon-on-norm"):
+            e = self.op(self.m.params["epsilon"])
+            norm = self.op(np.sqrt(_cast(s, np.longdouble)))
+            flows = norm >= e
+            r = self.op(1 / _cast(np.maximum(norm, e), np.longdouble))
+        else:
+            flows = s >= self.eps
+            r = self.op(1 / np.sqrt(_cast(np.maximum(s, self.eps), np.longdouble)))
+        return self.op(x * r), r, flows
+
+    def weights(self, w, loss_shape: tuple[int, ...], spec_weights: bool) -> np.ndarray:
+        if w is None:
+            return np.ones((), dtype=self.work)
+        w = self.op(np.asarray(w, dtype=self.np_dtype))  # CS-SW-6: weights in the loss dtype
+        if self.m.has("weights-numpy"):
+            if w.ndim == len(loss_shape) + 1 and w.shape[-1] == 1:
+                w = w[..., 0]
+            elif w.ndim == len(loss_shape) - 1:
+                w = w[..., None]
+        elif spec_weights:
+            w = w.reshape(shapes.align_weights(w.shape, loss_shape))
+        return w
+
+    def evaluate(self, fn: str, y_true, y_pred, w, axis: int, reduction: str, spec_weights: bool):
+        t = self.op(np.moveaxis(y_true, axis, -1))
+        p = self.op(np.moveaxis(y_pred, axis, -1))
+        tn, rt, ft = self.normalize(t)
+        pn, rp, fp = self.normalize(p)
+        v = self.op(-np.sum(self.op(tn * pn), axis=-1, dtype=self.work))
+        if not self.m.has("no-clip"):
+            v = np.clip(v, -1, 1)
+        wa = self.weights(w, v.shape, spec_weights)
+        wv = self.op(v * wa)
+        n = wv.size if reduction in ("auto", "sum_over_batch_size") else 1
+        if fn == "loss":
+            if reduction == "none":
+                return self.out(wv)
+            total = self.total(wv)
+            return self.out(total / n if n else np.zeros((), self.work))
+        if wv.shape != v.shape or t.shape != p.shape:
+            raise _Unknown  # gradients through broadcast shapes: not modelled
+        # dL/dv: the weights (the sum of a "none" result, CS-GRAD-1), over N for sum_over_batch_size
+        c = self.op(np.broadcast_to(self.op(wa * self.op(1 / n if n else 0)), v.shape))
+        g_tn, g_pn = self.op(-c[..., None] * pn), self.op(-c[..., None] * tn)
+        gt = self.backward(t, rt, ft, g_tn)
+        gp = self.backward(p, rp, fp, g_pn)
+        return self.out(np.moveaxis(gt, -1, axis)), self.out(np.moveaxis(gp, -1, axis))
+
+    def total(self, wv: np.ndarray) -> np.ndarray:
+        """The reduction's sum. Under dtype arithmetic it is accumulated in the dtype, one rounding per
+        addition in order (numpy would accumulate float16 in float32), so it overflows where such a sum does."""
+        if not self.m.has("dtype-arithmetic"):
+            return self.op(np.sum(wv, dtype=self.work))
+        acc = self.op(np.zeros((), self.work))
+        for x in wv.ravel():
+            acc = self.op(acc + x)
+        return acc
+
+    def backward(self, x, r, flows, g_n):
+        """The gradient with respect to x of n(x) = x * r(S_x), given the gradient g_n of n(x)."""
+        direct = self.op(g_n * r)
+        g_r = self.op(np.sum(self.op(g_n * x), axis=-1, keepdims=True, dtype=self.work))
+        # d r / d S = -r^3 / 2, taken as zero where no gradient arrives (so 0 * r^3 is 0 even for r = inf)
+        g_s = self.op(self.op(self.work(-0.5) * self.op(g_r * r)) * self.op(r * r))
+        g_s = np.where(flows & (g_r != 0), g_s, self.work(0))
+        return self.op(direct + self.op(g_s * self.op(x * self.work(2))))
+
+
+# -- matching: does the target's output match the model's prediction? -------------------------------------------
+def explains(model: Model, case: Case, calls, outcomes) -> bool:
+    """Whether every outcome of the target for these calls is what `model` predicts, within tolerance.
+
+    Values and gradients are compared as the judge compares them with the oracle's (NaN pattern, shape, dtype,
+    each element within the case's tolerance; twice that under dtype-arithmetic, where the model rounds in
+    the dtype too; a non-finite gradient component predicted matches any non-finite one), error classes by
+    name. A model that clips also bounds unweighted "none" values to [-1, 1]
+    exactly (CS-VAL-2). A call that did not return or raise (None, a timeout, a crash, a modified input)
+    matches no model.
+    """
+    factor = 2.0 if model.has("dtype-arithmetic") else 1.0
+    for call, out in zip(calls, outcomes, strict=True):
+        if out.problem is not None or out.modified:
+            return False
+        pred = model.predict(call, case.dtype)
+        if pred is None:
+            return False
+        if isinstance(pred, str):
+            if out.raised is None or not (pred == out.raised.type_name or pred in out.raised.kinds):
+                return False
+            continue
+        if out.raised is not None or not _matches(model, case, call, out.value, pred, factor):
+            return False
+    return True
+
+
+def _matches(model: Model, case: Case, call: Call, got, pred, factor: float) -> bool:
+    try:
+        with np.errstate(all="ignore"):
+            if call.fn == "grad":
+                ref = _call_case(model, case, call, case.expected)
+                tols = tolerance.grad_tolerance(ref, pred)
+                return all(_close(g, p, factor * t, loose=True) for g, p, t in zip(got, pred, tols, strict=True))
+            if not _close(got, pred, factor * _value_tolerance(_call_case(model, case, call, pred))):
+                return False
+            w = _arg(call.sample_weight, None)
+            if not model.has("no-clip") and _arg(call.reduction, "") == "none" and (w is None or np.all(w == 1)):
+                a = got.astype(np.float64)
+                return not np.any(np.isfinite(a) & (np.abs(a) > 1))
+            return True
+    except (ValueError, TypeError, _Unknown):
+        return False
+
+
+def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
+    """`case` with the call's arguments (a derived check calls the target on other inputs than the case's)."""
+    axis = _arg(call.axis, -1)
+    if model.has("float-axis") and isinstance(axis, float) and axis.is_integer():
+        axis = int(axis)
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise _Unknown
+    dt = shapes.np_dtype(case.dtype)
+    w = _arg(call.sample_weight, None)
+    if w is not None and model.has("weights-numpy"):  # the tolerance of the weights as the model applies them
+        loss_shape = np.delete(np.shape(call.y_true), axis).tolist()
+        w = np.broadcast_to(_Program(model, case.dtype).weights(w, tuple(loss_shape), False), loss_shape)
+    return replace(
+        case,
+        y_true=np.asarray(call.y_true, dt),
+        y_pred=np.asarray(call.y_pred, dt),
+        sample_weight=None if w is None else _cast(np.asarray(w), dt.type),
+        axis=int(axis),
+        reduction=_arg(call.reduction, "sum_over_batch_size"),
+        expected=expected,
+    )
+
+
+def _value_tolerance(ref: Case) -> np.ndarray:
+    """The case's value tolerance; for weights the spec rejects (a broadcast model), that of the unweighted
+    values scaled by the largest weight."""
+    try:
+        return tolerance.value_tolerance(ref)
+    except SpecError:
+        w = np.max(np.abs(ref.sample_weight.astype(np.float64)), initial=1.0)
+        return w * np.max(tolerance.value_tolerance(replace(ref, sample_weight=None)), initial=0.0)
+
+
+def _close(got, pred, tol, loose: bool = False) -> bool:
+    """Same shape, dtype and NaN pattern, each element within `tol`. `loose` (gradients): a non-finite
+    prediction matches any non-finite element, as the order of evaluation decides whether 0 * inf or
+    inf - inf on the way gives NaN or an infinity."""
+    if not isinstance(got, np.ndarray) or got.shape != pred.shape or got.dtype != pred.dtype:
+        return False
+    a, x = got.astype(np.float64), pred.astype(np.float64)
+    if loose:
+        if np.any(np.isfinite(a) != np.isfinite(x)):
+            return False
+        a, x = np.where(np.isfinite(x), a, 0.0), np.where(np.isfinite(x), x, 0.0)
+    if np.any(np.isnan(a) != np.isnan(x)):
+        return False
+    ok = (a == x) | np.isnan(x) | (np.abs(a - x) <= np.broadcast_to(tol, x.shape))
+    return bool(np.all(ok))
