@@ -32,10 +32,40 @@ EPSILON = 1e-12  # CS-VAL-5
 # change name -> (what the target does instead, {parameter: (type, default or None if required)})
 CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
     "no-clip": ("per-sample values are not clipped to [-1, 1] (CS-VAL-2)", {}),
-    "epsilon-in-dtype": ("the epsilon 1e-12 is rounded to the dtype (float16: 0) before the clamp (CS-VAL-5)", {}),
+    "epsilon-in-dtype": (
+        "the epsilon (1e-12, or epsilon-on-norm's) is rounded to the dtype (float16: 1e-12 is 0) before the clamp "
+        "(CS-VAL-5)",
+        {},
+    ),
     "dtype-arithmetic": (
         "every step is rounded to the input dtype: squared norms overflow and underflow, "
         "the epsilon is the dtype's (CS-NUM-1, CS-VAL-5, CS-VAL-6)",
+        {},
+    ),
+    "float32-accumulation": (
+        "with dtype-arithmetic: sums of 16-bit values (squared norms with their squares, dot products, the "
+        "reduction's sum) are accumulated in float32 and rounded once to the dtype, as torch on the CPU and XLA do; "
+        "with flush-subnormals, 16-bit steps flush below float32's smallest normal (they are computed in float32)",
+        {},
+    ),
+    "divide-by-norm": (
+        "n(x) is x divided by the norm sqrt(max(S, 1e-12)) (rounded to the working precision) instead of x times "
+        "its reciprocal: one rounding fewer, as optax computes it (CS-VAL-1)",
+        {},
+    ),
+    "clamp-tie-split": (
+        "where the squared norm equals the epsilon exactly, the gradient through the clamp is halved (the "
+        "derivative of max(S, e) at a tie split between its two branches, as jax.numpy.maximum's is) (CS-GRAD-1)",
+        {},
+    ),
+    "autodiff-nan": (
+        "the gradient is the plain chain rule of reverse-mode autodiff: where no gradient arrives at an infinite "
+        "derivative (or at an infinite 2 x), 0 * inf gives NaN instead of 0 (CS-GRAD-1)",
+        {},
+    ),
+    "promote-dtypes": (
+        "inputs of two floating dtypes are each normalized in their own dtype, and the rest is computed in the "
+        "wider one (the dtype of the result) instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
         {},
     ),
     "flush-subnormals": ("subnormal inputs and every subnormal intermediate result or output are zero (FTZ/DAZ)", {}),
@@ -53,6 +83,11 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         "shapes the spec rejects are accepted where they can be: a trailing axis of length 1 of the "
         "input whose rank is one higher is dropped, then the inputs are broadcast numpy-style, each "
         "normalized on its own, and so are the weights (instead of CS-ERR-1, CS-SW-5)",
+        {},
+    ),
+    "broadcast-unsqueezed": (
+        "as broadcast, but no axis is dropped first: y_true (2,) against y_pred (2, 1) is broadcast to (2, 2) "
+        "after each is normalized on its own (instead of CS-ERR-1, CS-SW-5)",
         {},
     ),
     "error-class": (
@@ -136,7 +171,12 @@ class _Program:
         self.m, self.dtype = model, dtype
         self.np_dtype = shapes.np_dtype(dtype)
         self.work = self.np_dtype.type if model.has("dtype-arithmetic") else np.longdouble
+        self.own: tuple[np.ndarray, np.ndarray] | None = None
+        wide = model.has("float32-accumulation") and self.np_dtype.itemsize == 2
+        self.acc = np.float32 if wide and model.has("dtype-arithmetic") else self.work
         self.tiny = float(ml_dtypes.finfo(self.np_dtype).smallest_normal)
+        if model.has("float32-accumulation") and self.np_dtype.itemsize == 2:
+            self.tiny = float(np.finfo(np.float32).smallest_normal)  # 16-bit steps computed in float32, flushed there
         eps_in_dtype = model.has("epsilon-in-dtype") or model.has("dtype-arithmetic")
         self.eps = self.op(np.asarray(EPSILON, np.float64).astype(self.np_dtype) if eps_in_dtype else EPSILON)
 
@@ -144,14 +184,20 @@ class _Program:
         """One step's result in the working precision (flushed to zero below the dtype's smallest normal)."""
         x = _cast(np.asarray(x), self.work)
         if self.m.has("flush-subnormals"):
-            x = np.where(np.abs(x) < self.work(self.tiny), x * self.work(0), x)
+            x = np.where(np.abs(x) < self.tiny, x * self.work(0), x)
         return x
+
+    def sum(self, x, keepdims: bool = False, rounded: bool = True) -> np.ndarray:
+        """A sum along the last axis, accumulated in `acc` (the dtype, or float32 under float32-accumulation),
+        then rounded to the working precision (unless not `rounded`)."""
+        total = np.sum(_cast(x, self.acc), axis=-1, keepdims=keepdims, dtype=self.acc)
+        return self.op(total) if rounded or self.acc is self.work else total
 
     def out(self, x) -> np.ndarray:
         """A final result: rounded once to the dtype (and flushed, under flush-subnormals)."""
         x = _cast(self.op(x), self.np_dtype.type)
         if self.m.has("flush-subnormals"):
-            x = np.where(np.abs(x) < self.np_dtype.type(self.tiny), x * self.np_dtype.type(0), x)
+            x = np.where(np.abs(x) < self.tiny, x * self.np_dtype.type(0), x)
         return x.astype(self.np_dtype)
 
     def run(self, call: Call):
@@ -160,6 +206,13 @@ class _Program:
         axis, reduction = _arg(call.axis, -1), _arg(call.reduction, "sum_over_batch_size")
         if self.m.has("float-axis") and isinstance(axis, float) and axis.is_integer():
             axis = int(axis)
+        floats = all(np.issubdtype(a.dtype, np.floating) or a.dtype.name == "bfloat16" for a in (y_true, y_pred))
+        if self.m.has("promote-dtypes") and floats and y_true.dtype != y_pred.dtype:
+            wider = y_true.dtype if y_true.dtype.itemsize >= y_pred.dtype.itemsize else y_pred.dtype
+            if wider != self.np_dtype:  # computed as a case of the wider dtype
+                return _Program(self.m, wider.name).run(call)
+            self.own = (y_true, y_pred)  # each normalized in its own dtype, the rest in the wider
+            y_true, y_pred = _cast(y_true, wider.type), _cast(y_pred, wider.type)
         if self.m.has("dtype-error") and (y_true.dtype != self.np_dtype or y_pred.dtype != self.np_dtype):
             return str(self.m.params["dtype_raises"])
         if w is not None and self.m.has("weights-via-float32"):
@@ -173,8 +226,10 @@ class _Program:
         try:
             shapes.canonical(y_true, y_pred, w, axis=axis, reduction=reduction, dtype=self.dtype)
         except SpecError as exc:
-            if self.m.has("broadcast") and exc.clause in ("CS-ERR-1", "CS-SW-5") and y_true.ndim and y_pred.ndim:
-                y_true, y_pred = _squeeze_one(y_true, y_pred)
+            spread = self.m.has("broadcast") or self.m.has("broadcast-unsqueezed")
+            if spread and exc.clause in ("CS-ERR-1", "CS-SW-5") and y_true.ndim and y_pred.ndim:
+                if self.m.has("broadcast"):
+                    y_true, y_pred = _squeeze_one(y_true, y_pred)
                 try:
                     return self.evaluate(call.fn, y_true, y_pred, w, axis, reduction, spec_weights=False)
                 except ValueError:
@@ -186,15 +241,25 @@ class _Program:
 
     # -- the program ------------------------------------------------------------------------------------------
     def normalize(self, x: np.ndarray):
-        """n(x) along the last axis, with what the gradient needs: (n, r, flows)."""
-        s = self.op(np.sum(self.op(x * x), axis=-1, keepdims=True, dtype=self.work))
+        """n(x) along the last axis, with what the gradient needs: (n, r, flows); under epsilon-on-norm
+        (n, d, flows) with n = x / d, d = max(norm, e)."""
+        sq = _cast(x, self.acc) * _cast(x, self.acc) if self.acc is not self.work else self.op(x * x)
+        s = self.sum(sq, keepdims=True, rounded=False)  # float32-accumulation: the norm is what is rounded
         if self.m.has("epsilon-on-norm"):
-            e = self.op(self.m.params["epsilon"])
-            norm = self.op(np.sqrt(_cast(s, np.longdouble)))
+            e = self.m.params["epsilon"]
+            e = self.op(np.asarray(e, np.float64).astype(self.np_dtype) if self.m.has("epsilon-in-dtype") else e)
+            norm = self.op(np.sqrt(s) if self.acc is not self.work else np.sqrt(_cast(s, np.longdouble)))
             flows = norm >= e
-            r = self.op(1 / _cast(np.maximum(norm, e), np.longdouble))
+            d = self.op(np.maximum(norm, e))
+            return self.op(x / d), d, flows  # divided by the clamped norm, as such targets do
         else:
+            s = self.op(s)
             flows = s >= self.eps
+            if self.m.has("clamp-tie-split"):  # the share of the gradient that flows through the clamp
+                flows = np.where(s == self.eps, 0.5, np.where(flows, 1.0, 0.0))
+            if self.m.has("divide-by-norm"):
+                d = self.op(np.sqrt(_cast(np.maximum(s, self.eps), np.longdouble)))
+                return self.op(x / d), self.op(1 / _cast(d, np.longdouble)), flows
             r = self.op(1 / np.sqrt(_cast(np.maximum(s, self.eps), np.longdouble)))
         return self.op(x * r), r, flows
 
@@ -216,7 +281,15 @@ class _Program:
         p = self.op(np.moveaxis(y_pred, axis, -1))
         tn, rt, ft = self.normalize(t)
         pn, rp, fp = self.normalize(p)
-        v = self.op(-np.sum(self.op(tn * pn), axis=-1, dtype=self.work))
+        if self.own is not None:  # promote-dtypes: the inputs were of two dtypes
+            if fn != "loss":
+                raise _Unknown  # gradients of mixed-dtype calls: not modelled
+            own = [_Program(self.m, a.dtype.name) for a in self.own]
+            tn, pn = (
+                _cast(prog.normalize(prog.op(np.moveaxis(a, axis, -1)))[0], self.work)
+                for prog, a in zip(own, self.own, strict=True)
+            )
+        v = self.op(-self.sum(self.op(tn * pn)))
         if not self.m.has("no-clip"):
             v = np.clip(v, -1, 1)
         wa = self.weights(w, v.shape, spec_weights)
@@ -241,19 +314,31 @@ class _Program:
         addition in order (numpy would accumulate float16 in float32), so it overflows where such a sum does."""
         if not self.m.has("dtype-arithmetic"):
             return self.op(np.sum(wv, dtype=self.work))
-        acc = self.op(np.zeros((), self.work))
+        acc = np.zeros((), self.acc)
         for x in wv.ravel():
-            acc = self.op(acc + x)
-        return acc
+            acc = _cast(np.asarray(acc + _cast(np.asarray(x), self.acc)), self.acc)
+            if self.acc is self.work:
+                acc = self.op(acc)
+        return self.op(acc)
 
     def backward(self, x, r, flows, g_n):
         """The gradient with respect to x of n(x) = x * r(S_x), given the gradient g_n of n(x)."""
+        if self.m.has("epsilon-on-norm"):  # n(x) = x / d, d = max(|x|, e): d|x|/dx = x / |x| where it flows
+            d = r  # in the order autograd takes: -g * ((x / d) / d) summed, then (x * g_d) / |x|
+            g_d = self.sum(self.op(-g_n * self.op(self.op(x / d) / d)), keepdims=True)
+            g_d = np.where(flows & (g_d != 0), g_d, self.work(0))
+            return self.op(self.op(g_n / d) + self.op(self.op(x * g_d) / d))
         direct = self.op(g_n * r)
-        g_r = self.op(np.sum(self.op(g_n * x), axis=-1, keepdims=True, dtype=self.work))
+        g_r = self.sum(self.op(g_n * x), keepdims=True)
         # d r / d S = -r^3 / 2, taken as zero where no gradient arrives (so 0 * r^3 is 0 even for r = inf)
         g_s = self.op(self.op(self.work(-0.5) * self.op(g_r * r)) * self.op(r * r))
-        g_s = np.where(flows & (g_r != 0), g_s, self.work(0))
-        return self.op(direct + self.op(g_s * self.op(x * self.work(2))))
+        if self.m.has("clamp-tie-split"):
+            g_s = np.where(flows == 0.5, self.op(g_s * self.work(0.5)), g_s)
+        if self.m.has("autodiff-nan"):
+            g_s = np.where(flows != 0, g_s, self.work(0))
+            return self.op(direct + self.op(self.op(x * self.work(2)) * g_s))
+        g_s = np.where((flows != 0) & (g_r != 0), g_s, self.work(0))
+        return self.op(direct + self.op(self.op(g_s * self.work(2)) * x))  # 0 where g_s is, even at 2 x = inf
 
 
 # -- matching: does the target's output match the model's prediction? -------------------------------------------

@@ -15,6 +15,7 @@ level below. Set COSINE_SPEC_JAX_EAGER=1 to run op by op (to compare, or to rule
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 from cosine_spec.conf.adapters import wrapper
@@ -39,6 +40,11 @@ def import_jax():
     except ImportError as exc:
         raise TargetError(f"this target needs JAX ({exc.name or exc} is not installed): {INSTALL}") from exc
     jax.config.update("jax_enable_x64", True)
+    cache = os.environ.get("COSINE_SPEC_JAX_CACHE", str(Path.home() / ".cache" / "cosine-spec" / "jax"))
+    if cache and cache != "0":  # compiled programs kept across runs (keyed by XLA on the program and its flags)
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return jax
 
 

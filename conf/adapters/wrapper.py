@@ -43,8 +43,9 @@ def weight_shape(w_shape: tuple[int, ...], loss_shape: tuple[int, ...]) -> tuple
 
 
 def weight_array(sample_weight: object) -> np.ndarray:
-    """The weight as float64 values (every dtype we hold converts exactly), for the framework to round."""
-    return np.asarray(sample_weight, dtype=np.float64)
+    """The weight as float64 values (every dtype we hold converts exactly), for the framework to round; C-ordered,
+    as frameworks refuse numpy's negative strides."""
+    return np.ascontiguousarray(sample_weight, dtype=np.float64)
 
 
 def weigh_and_reduce(values, weight, reduction: str):
