@@ -90,6 +90,32 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         "after each is normalized on its own (instead of CS-ERR-1, CS-SW-5)",
         {},
     ),
+    "inverse-norm-cap": (
+        "n(x) = x * min(rsqrt(S), 1 / epsilon), the cap 1 / epsilon rounded to the dtype (float16: 1e7 is inf, "
+        "nothing is capped), instead of the clamp max(S, 1e-12) (CS-VAL-5), as Keras 3's normalize does",
+        {"epsilon": (float, 1e-7)},
+    ),
+    "y-true-as-y-pred": (
+        "y_true is converted to y_pred's dtype first (an integer y_true is accepted, a mixed-dtype call computed "
+        "in y_pred's dtype) instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
+        {},
+    ),
+    "reductions-keras3": (
+        "reduction None is 'none' and 'mean' is 'sum_over_batch_size' instead of ValueError (CS-RED-6); a loss "
+        "with no samples (leading axis 0) is returned unreduced (instead of CS-RED-3, CS-OUT-1)",
+        {},
+    ),
+    "same-rank-keras3": (
+        "y_true and y_pred, then the loss and its sample_weight, are brought to the same rank only where their "
+        "ranks differ by one and the longer ends in 1 (a rank-1 side is expanded, else that 1 squeezed: a (B, 1) "
+        "weight makes a 'none' result (B, 1)), then broadcast numpy-style (instead of CS-ERR-1, CS-SW-3..5)",
+        {},
+    ),
+    "check-fails": (
+        "a class-level check (kind check: constructor, config, fit) fails with a message containing `says` "
+        "(the only change that speaks for checks; a check failing otherwise stays a failure)",
+        {"says": (str, None)},
+    ),
     "error-class": (
         "inputs the spec rejects raise the exception class `raises` (by name) instead of the spec's class (CS-ERR-*)",
         {"raises": (str, None)},
@@ -160,6 +186,19 @@ def _squeeze_one(t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return t, p
 
 
+def _same_rank(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras 3's squeeze_or_expand_to_same_rank: only ranks differing by one, with the longer ending in 1."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        return (a, b[..., None]) if b.ndim == 1 else (a[..., 0], b)
+    if b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        return (a[..., None], b) if a.ndim == 1 else (a, b[..., 0])
+    return a, b
+
+
+def _floating(a: np.ndarray) -> bool:
+    return bool(np.issubdtype(a.dtype, np.floating) or a.dtype.name == "bfloat16")
+
+
 def _arg(value, default):
     return default if value is OMIT else value
 
@@ -206,7 +245,13 @@ class _Program:
         axis, reduction = _arg(call.axis, -1), _arg(call.reduction, "sum_over_batch_size")
         if self.m.has("float-axis") and isinstance(axis, float) and axis.is_integer():
             axis = int(axis)
-        floats = all(np.issubdtype(a.dtype, np.floating) or a.dtype.name == "bfloat16" for a in (y_true, y_pred))
+        if self.m.has("reductions-keras3"):
+            reduction = {None: "none", "mean": "sum_over_batch_size"}.get(reduction, reduction)
+        if self.m.has("y-true-as-y-pred") and _floating(y_pred) and y_true.dtype != y_pred.dtype:
+            y_true = _cast(y_true, y_pred.dtype.type)
+            if y_pred.dtype != self.np_dtype:  # computed as a case of y_pred's dtype
+                return _Program(self.m, y_pred.dtype.name).run(replace(call, y_true=y_true, reduction=reduction))
+        floats = all(_floating(a) for a in (y_true, y_pred))
         if self.m.has("promote-dtypes") and floats and y_true.dtype != y_pred.dtype:
             wider = y_true.dtype if y_true.dtype.itemsize >= y_pred.dtype.itemsize else y_pred.dtype
             if wider != self.np_dtype:  # computed as a case of the wider dtype
@@ -227,8 +272,11 @@ class _Program:
             shapes.canonical(y_true, y_pred, w, axis=axis, reduction=reduction, dtype=self.dtype)
         except SpecError as exc:
             spread = self.m.has("broadcast") or self.m.has("broadcast-unsqueezed")
-            if spread and exc.clause in ("CS-ERR-1", "CS-SW-5") and y_true.ndim and y_pred.ndim:
-                if self.m.has("broadcast"):
+            spread = (spread or self.m.has("same-rank-keras3")) and exc.clause in ("CS-ERR-1", "CS-SW-5")
+            if spread and y_true.ndim and y_pred.ndim:
+                if self.m.has("same-rank-keras3"):
+                    y_true, y_pred = _same_rank(y_true, y_pred)
+                elif self.m.has("broadcast"):
                     y_true, y_pred = _squeeze_one(y_true, y_pred)
                 try:
                     return self.evaluate(call.fn, y_true, y_pred, w, axis, reduction, spec_weights=False)
@@ -237,7 +285,12 @@ class _Program:
             return str(self.m.params["raises"]) if self.m.has("error-class") else exc.error_class
         if y_true.dtype != self.np_dtype or y_pred.dtype != self.np_dtype:
             raise _Unknown  # mixed-dtype calls: no model says how a target converts them
-        return self.evaluate(call.fn, y_true, y_pred, w, axis, reduction, spec_weights=True)
+        try:
+            return self.evaluate(call.fn, y_true, y_pred, w, axis, reduction, spec_weights=True)
+        except ValueError:  # weights that do not broadcast where the model aligns them as numpy does
+            if self.m.has("same-rank-keras3") and self.m.has("error-class"):
+                return str(self.m.params["raises"])
+            raise
 
     # -- the program ------------------------------------------------------------------------------------------
     def normalize(self, x: np.ndarray):
@@ -245,6 +298,10 @@ class _Program:
         (n, d, flows) with n = x / d, d = max(norm, e)."""
         sq = _cast(x, self.acc) * _cast(x, self.acc) if self.acc is not self.work else self.op(x * x)
         s = self.sum(sq, keepdims=True, rounded=False)  # float32-accumulation: the norm is what is rounded
+        if self.m.has("inverse-norm-cap"):
+            cap = self.op(np.asarray(1 / self.m.params["epsilon"], np.float64).astype(self.np_dtype))
+            rs = self.op(1 / np.sqrt(_cast(self.op(s), np.longdouble)))
+            return self.op(x * self.op(np.minimum(rs, cap))), self.op(np.minimum(rs, cap)), rs <= cap
         if self.m.has("epsilon-on-norm"):
             e = self.m.params["epsilon"]
             e = self.op(np.asarray(e, np.float64).astype(self.np_dtype) if self.m.has("epsilon-in-dtype") else e)
@@ -272,7 +329,7 @@ class _Program:
                 w = w[..., 0]
             elif w.ndim == len(loss_shape) - 1:
                 w = w[..., None]
-        elif spec_weights:
+        elif spec_weights and not self.m.has("same-rank-keras3"):
             w = w.reshape(shapes.align_weights(w.shape, loss_shape))
         return w
 
@@ -293,7 +350,11 @@ class _Program:
         if not self.m.has("no-clip"):
             v = np.clip(v, -1, 1)
         wa = self.weights(w, v.shape, spec_weights)
+        if self.m.has("same-rank-keras3") and w is not None:
+            v, wa = _same_rank(v, wa)
         wv = self.op(v * wa)
+        if self.m.has("reductions-keras3") and fn == "loss" and wv.ndim and wv.shape[0] == 0:
+            return self.out(wv)  # Keras 3 returns a loss with no samples unreduced
         n = wv.size if reduction in ("auto", "sum_over_batch_size") else 1
         if fn == "loss":
             if reduction == "none":
@@ -342,6 +403,11 @@ class _Program:
 
 
 # -- matching: does the target's output match the model's prediction? -------------------------------------------
+def explains_check(model: Model, failure: str) -> bool:
+    """Whether a failed class-level check's message is the one `model` (check-fails) predicts."""
+    return model.has("check-fails") and str(model.params["says"]) in failure
+
+
 def explains(model: Model, case: Case, calls, outcomes) -> bool:
     """Whether every outcome of the target for these calls is what `model` predicts, within tolerance.
 

@@ -255,7 +255,9 @@ def _apply(results: list[CaseResult], devs: list[Deviation]) -> list[DeviationRe
             if r.failed_clauses:
                 failed += 1
                 ev = r.evidence
-                if ev is not None and models.explains(d.model, ev.case, ev.calls, ev.outcomes):
+                if (ev is not None and models.explains(d.model, ev.case, ev.calls, ev.outcomes)) or (
+                    r.kind == "check" and models.explains_check(d.model, r.actual)
+                ):
                     explained += 1
                     r.declared_by.append(d.name)
         status = (
