@@ -4,7 +4,9 @@ Each target runs as `cosine-spec check TARGET --report-json` in a process of its
 Keras on two backends, cannot share one), up to `--jobs` at a time; `run_targets` is also what the pytest plugin
 uses. The matrix holds, per target: the summary, the clause table (passed / failed / declared / not tested), the
 worst ulp error per dtype of the results that passed, and each declared deviation with its status; or why the
-target could not run. Written as JSON (`--json`) and Markdown (`--markdown`).
+target could not run. Written as JSON (`--json`) and Markdown (`--markdown`). The JSON carries its cache key
+(the golden data's MANIFEST sha256 and the package versions): a target already in the `--json` file under the
+same key and tier is reused, not re-measured (`--fresh` measures all); the docs page reads that file.
 """
 
 from __future__ import annotations
@@ -88,21 +90,49 @@ def matrix(measured: dict, versions: dict[str, str] | None = None) -> dict:
                 {
                     k: d.get(k)
                     for k in (
-                        "clause",
+                        "name",
+                        "model",
+                        "params",
                         "cases",
                         "dtypes",
-                        "message",
                         "reason",
                         "upstream",
                         "status",
                         "matched",
                         "failed",
+                        "explained",
+                        "still_failed",
                     )
                 }
                 for d in r["deviations"]
             ],
         }
     return out
+
+
+def cache_key(versions: dict[str, str] | None = None) -> dict:
+    """What a matrix measured depends on: the golden data (MANIFEST.json's sha256) and the package versions."""
+    import hashlib
+    from importlib import resources
+
+    manifest = resources.files("cosine_spec.spec") / "golden" / "MANIFEST.json"
+    return {
+        "golden_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+        "versions": installed_versions() if versions is None else versions,
+    }
+
+
+def cached(path: str | None, key: dict, tier: str) -> dict:
+    """The targets of an earlier matrix at `path` measured under the same key and tier (reused, not re-run)."""
+    if not path or not Path(path).is_file():
+        return {}
+    try:
+        old = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    if old.get("key") != key:
+        return {}
+    return {n: t for n, t in old.get("targets", {}).items() if "error" not in t and t.get("tier") == tier}
 
 
 def markdown(m: dict) -> str:
@@ -144,9 +174,7 @@ def markdown(m: dict) -> str:
         lines.append(
             f"- `{n}`: {held} of {len(t['deviations'])} held"
             + "".join(
-                f"; {d['status'].replace('_', ' ')}: {d['cases'] or d['clause']}"
-                for d in t["deviations"]
-                if d["status"] != "held"
+                f"; {d['status'].replace('_', ' ')}: {d['name']}" for d in t["deviations"] if d["status"] != "held"
             )
         )
     return "\n".join(lines) + "\n"
@@ -172,12 +200,25 @@ def cli_main(argv: list[str]) -> int:
     p.add_argument("--jobs", type=int, default=1, help="targets run at the same time (default 1)")
     p.add_argument("--json", metavar="PATH", help="write the matrix as JSON")
     p.add_argument("--markdown", metavar="PATH", help="write the matrix as Markdown (default: print it)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="measure every target again (default: a target already in the --json file, measured on the same "
+        "golden data, tier and package versions, is reused)",
+    )
     args = p.parse_args(argv)
     targets = list(args.targets) if args.only else [*BUILTINS, *args.targets]
     if not targets:
         print("cosine-spec matrix: error: --only without targets selects nothing; name a target", file=sys.stderr)
         return 2
-    m = matrix(run_targets(targets, args.tier, jobs=args.jobs), installed_versions())
+    key = cache_key()
+    reuse = {} if args.fresh else cached(args.json, key, args.tier)
+    todo = [t for t in targets if t not in reuse]
+    if reuse:
+        print(f"cosine-spec matrix: reusing {', '.join(reuse)} from {args.json} (same golden data and versions)")
+    m = matrix(run_targets(todo, args.tier, jobs=args.jobs), key["versions"])
+    m["key"], m["tier"] = key, args.tier
+    m["targets"] = {t: reuse[t] if t in reuse else m["targets"][t] for t in dict.fromkeys(targets)}
     if args.json:
         Path(args.json).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
     md = markdown(m)

@@ -14,6 +14,7 @@ import os
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import json  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
@@ -187,7 +188,73 @@ def render(measured: dict[str, Report | str] | None = None) -> str:
         lines += _deviations(name, report)
     for name, why in missing.items():
         lines += [f"### {name}", "", f"Not installed: {md_escape(why)}", ""]
+    lines += frameworks()
     return "\n".join(lines).rstrip() + "\n"
+
+
+MATRIX_JSON = Path(__file__).parent / "conformance-matrix.json"  # `cosine-spec matrix --json` writes it
+
+
+def frameworks(path: Path = MATRIX_JSON) -> list[str]:
+    """The framework targets' section, from the committed matrix JSON (never measured at docs build: each takes
+    minutes); stale when the golden data or a package version moved since, and then it says so."""
+    from cosine_spec.conf.matrix import cache_key
+
+    lines = ["## Framework targets", ""]
+    regen = "`cosine-spec matrix --json docs/conformance-matrix.json`"
+    if not path.is_file():
+        return lines + [f"Not measured yet: run {regen}.", ""]
+    m = json.loads(path.read_text(encoding="utf-8"))
+    key, now = m.get("key", {}), cache_key()
+    moved = [k for k, v in now["versions"].items() if key.get("versions", {}).get(k) != v and k != "cosine-spec"]
+    fresh = key.get("golden_sha256") == now["golden_sha256"]
+    lines += [
+        f"Measured by `cosine-spec matrix` on the **{m.get('tier', '?')}** tier, each target in a process of its "
+        f"own with its deviation models, and read here from `docs/conformance-matrix.json` (its key: the golden "
+        f"data's sha256 and the package versions: "
+        + ", ".join(f"{k} {v}" for k, v in key.get("versions", {}).items())
+        + ").",
+        "",
+    ]
+    if not fresh or moved:
+        lines += [
+            "**Stale**: "
+            + ("the golden data changed since; " if not fresh else "")
+            + (f"installed versions differ for {', '.join(moved)}; " if moved else "")
+            + f"regenerate with {regen}.",
+            "",
+        ]
+    ran = {n: t for n, t in m.get("targets", {}).items() if "error" not in t}
+    lines += [
+        "| target | conformant | passed | declared | failed | not tested | models held |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, t in ran.items():
+        s, devs = t["summary"], t["deviations"]
+        held = sum(d["status"] == "held" for d in devs)
+        lines.append(
+            f"| `{n}` | {'yes' if t['conformant'] else '**no**'} | {s['passed']} | {s['declared']} | "
+            f"{s['failed']} | {s['not_tested']} | {held} of {len(devs)} |"
+        )
+    for n, t in m.get("targets", {}).items():
+        if "error" in t:
+            lines.append(f"| `{n}` | not run: {md_escape(t['error'])} | | | | | |")
+    lines += ["", "| framework clause | " + " | ".join(f"`{n}`" for n in ran) + " |", "|---|" + "---|" * len(ran)]
+    for cid in load_clauses():
+        lines.append(
+            f"| {cid} | "
+            + " | ".join(t["clauses"].get(cid, "not_tested").replace("_", " ") for t in ran.values())
+            + " |"
+        )
+    lines += ["", "Deviation models per target (`conf/expectations/<target>.toml`):", ""]
+    for n, t in ran.items():
+        for d in t["deviations"]:
+            model = d["model"] if isinstance(d["model"], list) else [d["model"]]
+            lines.append(
+                f"- `{n}` **{d['name']}** ({d['status'].replace('_', ' ')}, {d['explained']} of {d['failed']} "
+                f"failed results in scope explained), model `{' + '.join(model)}`: {md_escape(d['reason'] or '')}"
+            )
+    return lines + [""]
 
 
 def write_if_changed(path: Path, data: str | bytes) -> Path:

@@ -74,11 +74,22 @@ def test_verdicts_per_item_and_keyword_selection(tmp_path):
     assert not any(re.search(r"/CS-(SW-5|ERR-\d)/", i) for i in ids), ids
 
 
+_ENTRY = (
+    'format = 2\n[[deviation]]\nname = "{name}"\nmodel = "{model}"\n{params}cases = {cases}\n'
+    'reason = "r"\nupstream = "none known"\n'
+)
+
+
 def test_declared_deviations_are_strict_xfails(tmp_path):
     exp = tmp_path / "exp.toml"
-    exp.write_text('[[deviation]]\ncases = "*"\nreason = "every failure declared"\nupstream = "none known"\n')
+    exp.write_text(
+        _ENTRY.format(
+            name="no-eps", model="epsilon-on-norm", params="params = { epsilon = 0 }\n", cases='["zero-*", "tiny-*"]'
+        )
+    )
+    target = "tests.catalogue.wrong:no_epsilon"  # its failures are what the model predicts, all of them
     proc = _pytest(
-        tmp_path, "--cosine-spec-target", BAD, "--cosine-spec-tier", "fast", "--cosine-spec-expectations", str(exp)
+        tmp_path, "--cosine-spec-target", target, "--cosine-spec-tier", "fast", "--cosine-spec-expectations", str(exp)
     )
     counts = _counts(proc)
     assert proc.returncode == 0 and counts["xfailed"] > 0 and not counts.get("failed"), proc.stdout[-3000:]
@@ -86,7 +97,7 @@ def test_declared_deviations_are_strict_xfails(tmp_path):
 
 def test_unexpected_pass_fails_under_the_cli_default_strict_run(tmp_path):
     exp = tmp_path / "exp.toml"
-    exp.write_text('[[deviation]]\ncases = "seed-ex1-*"\nreason = "out of date"\nupstream = "none known"\n')
+    exp.write_text(_ENTRY.format(name="stale", model="no-clip", params="", cases='["seed-ex1-*"]'))
     proc = _pytest(tmp_path, "--cosine-spec-target", GOOD, "--cosine-spec-expectations", str(exp))
     failed = re.findall(r"^FAILED (\S+)", proc.stdout, re.M)
     assert proc.returncode == 1 and failed and all("seed-ex1-" in f for f in failed), proc.stdout[-3000:]
