@@ -399,7 +399,9 @@ class _Program:
             g_s = np.where(flows != 0, g_s, self.work(0))
             return self.op(direct + self.op(self.op(x * self.work(2)) * g_s))
         g_s = np.where((flows != 0) & (g_r != 0), g_s, self.work(0))
-        return self.op(direct + self.op(self.op(g_s * self.work(2)) * x))  # 0 where g_s is, even at 2 x = inf
+        if self.m.has("divide-by-norm"):  # d/dx of x / sqrt(S): (2 g_s) x, 0 where g_s is 0 even at 2 x = inf
+            return self.op(direct + self.op(self.op(g_s * self.work(2)) * x))
+        return self.op(direct + self.op(g_s * self.op(x * self.work(2))))
 
 
 # -- matching: does the target's output match the model's prediction? -------------------------------------------
