@@ -112,6 +112,12 @@ def _model(entry: dict, where: str) -> Model:
             value = params[key] = float(value)
         if not isinstance(value, typ) or isinstance(value, bool) or (typ is str and not value.strip()):
             raise ExpectationsError(f"{where}: parameter `{key}` of {change} must be a {typ.__name__}; got {value!r}")
+    says = params.get("says")
+    if isinstance(says, str) and len(says.strip()) < 8:
+        raise ExpectationsError(
+            f"{where}: `says` of check-fails must quote at least 8 characters of the check's failure message "
+            f"(a shorter text would excuse nearly any failure); got {says!r}"
+        )
     for change in changes:
         for key, (_, default) in CHANGES[change][1].items():
             if default is None and key not in params:

@@ -248,12 +248,13 @@ _raises_everywhere.grad = _raises_everywhere
 
 def _hostile_files(prefixes: list[str]) -> dict[str, str]:
     every = list(CHANGES)
-    params = 'raises = "NoneType", dtype_raises = "NoneType", epsilon = 0'
+    params = 'raises = "NoneType", dtype_raises = "NoneType", epsilon = 0, says = "returned None"'
     per_family_all = "".join(_entry(f"all-{p}", every, f"{p}-*", params) for p in prefixes)
     own = {
         "error-class": 'raises = "NoneType"',
         "dtype-error": 'dtype_raises = "NoneType"',
         "epsilon-on-norm": "epsilon = 0",
+        "check-fails": 'says = "returned None"',
     }
     per_change = "".join(
         _entry(f"{c}-{p}", c, [f"{p}-*", f"{p}-*/grad"], own.get(c, "")) for p in prefixes for c in every
