@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections import Counter
@@ -18,6 +19,7 @@ from cosine_spec.conf.gate import Gate
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.probes import PLANNERS, Probe
 from cosine_spec.conf.report import CaseResult, DeviationResult, Evidence, Report
+from cosine_spec.spec.exact import FORMATS
 
 TIERS = ("fast", "full")
 FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
@@ -47,6 +49,11 @@ def fast_slice(cases: list[Case]) -> list[Case]:
                 extremes[c.family, c.dtype, end] = (score, c)
     keep.update(c.id for c in largest.values())
     keep.update(c.id for _, c in extremes.values())
+    kinds: dict[tuple[str, str, str, str], Case] = {}
+    for c in cases:
+        for kind in _ieee_kinds(c):
+            kinds.setdefault((c.family, c.dtype, *kind), c)
+    keep.update(c.id for c in kinds.values())
     for c in cases:
         spoken = dict.fromkeys(c.clauses) | dict.fromkeys(cl for p in _probes(c, None) for cl in p.clauses)
         wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
@@ -56,6 +63,28 @@ def fast_slice(cases: list[Case]) -> list[Case]:
             per_family[c.family, c.dtype] += 1
             per_clause.update((cl, c.dtype) for cl in spoken)
     return [c for c in cases if c.id in keep]
+
+
+def _ieee_kinds(c: Case) -> set[tuple[str, str]]:
+    """(argument, IEEE class) pairs the case holds: NaN, an infinity of either sign, zero, negative or
+    subnormal values in y_true, y_pred or the weights (where special-value rules and their bugs show)."""
+    out = set()
+    for name in ("y_true", "y_pred", "sample_weight"):
+        a = getattr(c, name)
+        if a is None:
+            continue
+        x = np.asarray(a, dtype=np.float64).ravel()
+        tiny = math.ldexp(1.0, FORMATS[c.dtype].emin)  # the smallest normal number
+        classes = {
+            "nan": np.isnan(x),
+            "+inf": x == np.inf,
+            "-inf": x == -np.inf,
+            "zero": x == 0,
+            "negative": x < 0,
+            "subnormal": (x != 0) & (np.abs(x) < tiny),
+        }
+        out.update((name, k) for k, hit in classes.items() if hit.any())
+    return out
 
 
 def _magnitudes(c: Case) -> tuple[float | None, float | None]:
@@ -347,7 +376,8 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]
     if cases:
-        selected = [c for c in selected if fnmatchcase(c.id, cases)]
+        globs = cases.split(",")
+        selected = [c for c in selected if any(fnmatchcase(c.id, g) for g in globs)]
     want = set(clauses) if clauses else None
     selected = [c for c in selected if _probes(c, want)]
     if not selected and not (
