@@ -92,7 +92,8 @@ def _got(out: Outcome, v: judge.Verdict, clauses, what: str) -> np.ndarray | Non
     if problem is None and not isinstance(out.value, np.ndarray):
         problem = "returned no array"
     if problem is not None:
-        v.fail(clauses, f"{what}: {problem}", "relation", problem.split(":")[0][:40])
+        named = (out.invalid_clause, *clauses) if out.invalid_clause else clauses
+        v.fail(named, f"{what}: {problem}", "relation", problem.split(":")[0][:40])
         return None
     return out.value
 

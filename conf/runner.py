@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from collections import Counter
@@ -24,6 +25,12 @@ from cosine_spec.spec.exact import FORMATS
 TIERS = ("fast", "full")
 FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
 FAST_PER_CLAUSE = 3  # ... plus this many per (clause, dtype)
+# families whose every input is one rule of the spec (not a sample): the fast tier keeps each input once,
+# under the first reduction it appears with
+EVERY_INPUT = frozenset(
+    {"seed", "zero", "empty", "nonfinite", "errors", "regressions", "weight_values", "nonfinite_zero"}
+    | {"threshold", "long", "contract"}
+)
 EVERYWHERE = {"CS-OUT-1", "CS-VAL-2"}  # clauses every value check speaks for
 
 
@@ -32,7 +39,8 @@ def fast_slice(cases: list[Case]) -> list[Case]:
     (the clauses of the case and of every probe planned on it, the call contract's included), the largest
     input of each family and dtype (long vectors are where accuracy bugs show), and the cases holding the
     largest and the smallest nonzero magnitude of each family and dtype, weights included (where overflow,
-    underflow and flushing show)."""
+    underflow and flushing show), a case of each IEEE class in each argument (NaN, infinities, zero,
+    negative, subnormal) per family and dtype, and every input of the families in `EVERY_INPUT` once."""
     keep: set[str] = set()
     per_family: Counter[tuple[str, str]] = Counter()
     per_clause: Counter[tuple[str, str]] = Counter()
@@ -54,6 +62,11 @@ def fast_slice(cases: list[Case]) -> list[Case]:
         for kind in _ieee_kinds(c):
             kinds.setdefault((c.family, c.dtype, *kind), c)
     keep.update(c.id for c in kinds.values())
+    inputs: dict[str, Case] = {}
+    for c in cases:
+        if c.family in EVERY_INPUT:
+            inputs.setdefault(_REDUCTION_SUFFIX.sub("", c.id), c)
+    keep.update(c.id for c in inputs.values())
     for c in cases:
         spoken = dict.fromkeys(c.clauses) | dict.fromkeys(cl for p in _probes(c, None) for cl in p.clauses)
         wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
@@ -63,6 +76,9 @@ def fast_slice(cases: list[Case]) -> list[Case]:
             per_family[c.family, c.dtype] += 1
             per_clause.update((cl, c.dtype) for cl in spoken)
     return [c for c in cases if c.id in keep]
+
+
+_REDUCTION_SUFFIX = re.compile(r"-(auto|none|sum|sum_over_batch_size)$")  # case ids end with their reduction
 
 
 def _ieee_kinds(c: Case) -> set[tuple[str, str]]:
