@@ -227,11 +227,25 @@ def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None, gat
         if adapter.has_grad or not probe.needs_grad:
             outcomes = [executor.call(c) for c in probe.calls]
             verdict = probe.verdict(outcomes)
+            if probe.kind != "contract":  # the contract's probes judge this themselves
+                _unmodified(verdict, probe, outcomes)
         result = _result(case, probe, adapter, verdict, time.perf_counter() - t0)
         if result.failed_clauses and outcomes is not None:  # what a deviation's model is matched against
             result.evidence = Evidence(case, probe.calls, outcomes)
         out.append(gate.record(result))
     return out
+
+
+def _unmodified(verdict: judge.Verdict, probe: Probe, outcomes) -> None:
+    """CS-API-4 on every call: a target that changes its arguments in place fails wherever it does."""
+    changed = sorted({name for o in outcomes for name in o.modified})
+    if changed:
+        verdict.fail(
+            ("CS-API-4",),
+            f"the target changed {', '.join(changed)} in place; the loss must leave its arguments unmodified",
+            "contract",
+            "modified in place",
+        )
 
 
 def _run_extra(adapter: Adapter, want: set[str] | None, executor, gate: Gate) -> list[CaseResult]:

@@ -97,7 +97,7 @@ def _weights(sample_weight, loss_shape, k: Knobs, dtype):
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight, dtype=np.float64)
-    w = round_to(w, dtype) if k.round_weights else w  # CS-SW-6: once (a cast to bfloat16 goes through float32)
+    w = round_to(w, dtype) if k.round_weights else w  # CS-SW-6: once (some bfloat16 casts go through float32)
     if w.ndim == 0:
         return None if k.ignore_scalar_weight else w
     if k.weight_align == "spec":
