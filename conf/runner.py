@@ -25,8 +25,8 @@ from cosine_spec.spec.exact import FORMATS
 TIERS = ("fast", "full")
 FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
 FAST_PER_CLAUSE = 3  # ... plus this many per (clause, dtype)
-# families whose every input is one rule of the spec (not a sample): the fast tier keeps each input once,
-# under the first reduction it appears with
+# families whose every input is one rule of the spec (not a sample): the fast tier keeps each input under the
+# first reduction it appears with, and unreduced ("none") where it appears so
 EVERY_INPUT = frozenset(
     {"seed", "zero", "empty", "nonfinite", "errors", "regressions", "weight_values", "nonfinite_zero"}
     | {"threshold", "long", "contract"}
@@ -65,7 +65,10 @@ def fast_slice(cases: list[Case]) -> list[Case]:
     inputs: dict[str, Case] = {}
     for c in cases:
         if c.family in EVERY_INPUT:
-            inputs.setdefault(_REDUCTION_SUFFIX.sub("", c.id), c)
+            stem = _REDUCTION_SUFFIX.sub("", c.id)
+            inputs.setdefault(stem, c)
+            if c.reduction == "none":  # the loss tensor's shape shows only unreduced
+                inputs.setdefault(stem + "/none", c)
     keep.update(c.id for c in inputs.values())
     for c in cases:
         spoken = dict.fromkeys(c.clauses) | dict.fromkeys(cl for p in _probes(c, None) for cl in p.clauses)
