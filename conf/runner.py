@@ -40,7 +40,7 @@ def fast_slice(cases: list[Case]) -> list[Case]:
     input of each family and dtype (long vectors are where accuracy bugs show), and the cases holding the
     largest and the smallest nonzero magnitude of each family and dtype, weights included (where overflow,
     underflow and flushing show), a case of each IEEE class in each argument (NaN, infinities, zero,
-    negative, subnormal) per family and dtype, and every input of the families in `EVERY_INPUT` once."""
+    negative, subnormal) per family and dtype, and every input of the families in `EVERY_INPUT`."""
     keep: set[str] = set()
     per_family: Counter[tuple[str, str]] = Counter()
     per_clause: Counter[tuple[str, str]] = Counter()
