@@ -87,7 +87,7 @@ _REDUCTION_SUFFIX = re.compile(r"-(auto|none|sum|sum_over_batch_size)$")  # case
 def _ieee_kinds(c: Case) -> set[tuple[str, str]]:
     """(argument, IEEE class) pairs the case holds: NaN, an infinity of either sign, zero, negative or
     subnormal values in y_true, y_pred or the weights (where special-value rules and their bugs show)."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     for name in ("y_true", "y_pred", "sample_weight"):
         a = getattr(c, name)
         if a is None:
