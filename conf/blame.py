@@ -1,10 +1,12 @@
 """Blame on the cause: a wrong reduced or weighted result is re-judged through what lies behind it.
 
-A golden case whose result is reduced or weighted gets two more calls of the target: its per-sample values
+A golden case whose result is reduced or weighted gets up to three more calls of the target: its per-sample values
 (reduction "none", no sample_weight) and, when it is both weighted and reduced, its weighted per-sample values
-(reduction "none", the case's weights). When the result itself fails on its value or NaN pattern, those are
-judged against the oracle's own per-sample values, computed live (`cosine_spec.spec.oracle.evaluate`), and the
-failure is laid where it belongs:
+(reduction "none", the case's weights); when its weights come in a wider dtype, also the same call with the
+weights rounded once to the loss dtype beforehand (right there: the target's rounding of them is wrong,
+CS-SW-6). When the result itself fails on its value or NaN pattern, those are judged against the oracle's
+own per-sample values, computed live (`cosine_spec.spec.oracle.evaluate`), and the failure is laid where it
+belongs:
 
 - wrong per-sample values: the per-sample clauses of the case (CS-VAL-*, CS-AX-1, CS-NAN-1, ...), or CS-VAL-2
   when they leave [-1, 1];
@@ -72,10 +74,18 @@ def golden(case: Case) -> list:
         calls.append(dataclasses.replace(calls[0], reduction="none", sample_weight=None, expect_size=m))
         if case.reduction != "none":
             calls.append(dataclasses.replace(calls[0], reduction="none", expect_size=m))
+        if _wide(case):  # last: the same call with the weights already rounded once to the loss dtype
+            taken = judge.weights_as_taken(case).astype(case.y_true.dtype)
+            calls.append(dataclasses.replace(calls[0], sample_weight=taken))
     out[0] = Probe(
         out[0].id, out[0].kind, out[0].clauses, tuple(calls), lambda outs: judge_behind(case, outs), out[0].needs_grad
     )
     return out
+
+
+def _wide(case: Case) -> bool:
+    """Weights given in another dtype than the inputs', which the target must round once (CS-SW-6)."""
+    return case.sample_weight is not None and case.sample_weight.dtype != case.y_true.dtype
 
 
 def _loss_shape(case: Case) -> tuple[int, ...]:
@@ -120,6 +130,11 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
         if first.check == "error":
             return v
         return _blamed(v, per_sample_clauses(case) + _examples(case), "", first.check, first.signature)
+    if _wide(case) and not judge.judge_value(case, outs[-1]).failures:
+        # The same call with the weights rounded once to the loss dtype beforehand is right: the only
+        # difference is the weights' dtype, so the target's own rounding of them is the cause (CS-SW-6).
+        why = "; given the weights rounded to the loss dtype it is right, so its rounding of them is wrong"
+        return _blamed(v, ("CS-SW-6",) + _examples(case), why, first.check, first.signature)
     stages = [(outs[1], None, per_sample_clauses(case), "its per-sample values (reduction 'none', no weights)")]
     if case.sample_weight is not None and case.reduction != "none":
         stages.append(
@@ -134,9 +149,12 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
         cause = sv.failures[0]
         if i == 0 and cause.check in ("error", "problem"):
             return v  # the per-sample values cannot be had: nothing conclusive behind the result
-        # Behind a weighted result whose unweighted values are right, any failure is the weights' (a range
-        # failure included: the range bound presumes the spec's alignment of the weights).
+        # Behind a weighted result whose unweighted values are right, a failure is the weights', except a
+        # range failure alone: values within tolerance of w * v but beyond |w| are an unclipped v (CS-VAL-2;
+        # misaligned weights would fail the values too).
         blamed = tuple(c for f in sv.failures for c in f.clauses) if i == 0 else clauses
+        if i > 0 and all(f.check == "range" for f in sv.failures):
+            blamed = ("CS-VAL-2", *clauses)
         return _blamed(
             v,
             judge.ordered(blamed) + _examples(case),
@@ -148,12 +166,8 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
         blame_if_right, what = weight_clauses(case), "the weighting"
     else:
         nan2 = ("CS-NAN-2",) if first.check == "nan" and "CS-NAN-2" in case.clauses else ()
-        # Weights given in another dtype: the "none" stage rounds each weighted value to the dtype, which can
-        # hide weights that were not rounded first (CS-SW-6); only the reduced result shows it.
-        wide = case.sample_weight is not None and case.sample_weight.dtype != case.y_true.dtype
-        sw6 = ("CS-SW-6",) if wide and "CS-SW-6" in case.clauses else ()
-        blame_if_right = (REDUCTION_CLAUSE[case.reduction],) + nan2 + sw6
-        what = f"the reduction {case.reduction!r}" + (" or the rounding of the weights" if sw6 else "")
+        blame_if_right = nan2 + (REDUCTION_CLAUSE[case.reduction],)  # a NaN lost by the reduction: CS-NAN-2
+        what = f"the reduction {case.reduction!r}"
     behind = "its per-sample values" + (" and weighted values" if len(stages) > 1 else "")
     return _blamed(
         v,
@@ -165,7 +179,10 @@ def judge_behind(case: Case, outs: list[Outcome]) -> judge.Verdict:
 
 
 def _blamed(v: judge.Verdict, clauses: tuple[str, ...], why: str, check: str, signature: str) -> judge.Verdict:
-    """`v` with its value, NaN and range failures replaced by one failure on `clauses` (dtype stays)."""
+    """`v` with its value, NaN and range failures replaced by one failure on `clauses` (dtype stays); a flush
+    to zero stays named CS-NUM-1 first, wherever it shows."""
+    if signature == judge.FLUSHED:
+        clauses = (judge.NUM_1, *(c for c in clauses if c != judge.NUM_1))
     message = "; ".join(f.message for f in v.failures if f.check in STAGE_CHECKS)
     v.failures = [f for f in v.failures if f.check not in STAGE_CHECKS]
     v.failures.insert(0, judge.Failure(tuple(dict.fromkeys(clauses)), message + why, check, signature))

@@ -108,6 +108,7 @@ class Outcome:
     timed_out: float | None = None
     crashed: str | None = None  # the worker died: "killed by signal 11", "exited with status 3"
     invalid: str | None = None  # the reply breaks the contract before it can be judged (not an array, too big)
+    invalid_clause: str | None = None  # the clause an invalid value result breaks (CS-OUT-1, or CS-OUT-2 if 0-d)
     modified: tuple[str, ...] = ()  # array arguments the target changed in place
 
     @property
@@ -187,7 +188,15 @@ def perform(fn: Callable, call: Call) -> Outcome:
             pair.append(arr)
         return Outcome(value=tuple(pair), modified=modified)
     arr, why = plain_array(value, limit, "the result")
-    return Outcome(value=arr, invalid=why, modified=modified)
+    return Outcome(value=arr, invalid=why, invalid_clause=result_clause(call) if why else None, modified=modified)
+
+
+def result_clause(call: Call) -> str | None:
+    """The clause a value result that is no array breaks: CS-OUT-2 where a 0-d result is due (every reduction
+    but "none", the default included), CS-OUT-1 for "none"; None for a gradient call (CS-GRAD-1 names it)."""
+    if call.fn != "loss":
+        return None
+    return "CS-OUT-1" if call.reduction == "none" else "CS-OUT-2"
 
 
 class InProcess:

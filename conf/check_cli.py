@@ -71,7 +71,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dtypes", help="comma-separated subset of float16,bfloat16,float32,float64")
     p.add_argument("--clauses", help="comma-separated clause IDs, e.g. CS-VAL-1,CS-SW-2")
-    p.add_argument("--cases", metavar="GLOB", help="only cases whose id matches this fnmatch glob")
+    p.add_argument(
+        "--cases", metavar="GLOB", help="only cases whose id matches one of these comma-separated fnmatch globs"
+    )
     p.add_argument(
         "--expectations",
         metavar="PATH",

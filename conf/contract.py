@@ -140,11 +140,13 @@ def _is_default_case(case: Case) -> bool:
 
 
 def _is_layout_case(case: Case) -> bool:
-    if case.error is not None or case.sample_weight is None or case.sample_weight.ndim == 0:
+    if case.error is not None or case.sample_weight is None:
         return False
-    if case.family == "weights":
+    if case.family == "weights":  # a 0-d weight as a list is a Python number (CS-API-4 allows both)
         loss_shape = case.expected.shape if case.reduction == "none" else None
-        return loss_shape is not None and (case.sample_weight.ndim == 1 or case.sample_weight.shape == loss_shape)
+        return loss_shape is not None and (case.sample_weight.ndim <= 1 or case.sample_weight.shape == loss_shape)
+    if case.sample_weight.ndim == 0:
+        return False
     return case.family in ("seed", "contract")  # the seed's list weights; weights of a wider dtype
 
 

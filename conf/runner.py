@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import sys
 import time
 import warnings
@@ -19,10 +21,17 @@ from cosine_spec.conf.gate import Gate
 from cosine_spec.conf.golden_cases import DTYPES, Case, load_cases, spec_version
 from cosine_spec.conf.probes import PLANNERS, Probe
 from cosine_spec.conf.report import CaseResult, DeviationResult, Evidence, Report
+from cosine_spec.spec.exact import FORMATS
 
 TIERS = ("fast", "full")
 FAST_PER_FAMILY = 2  # fast tier: this many cases per (family, dtype) ...
 FAST_PER_CLAUSE = 3  # ... plus this many per (clause, dtype)
+# families whose every input is one rule of the spec (not a sample): the fast tier keeps each input under the
+# first reduction it appears with, and unreduced ("none") where it appears so
+EVERY_INPUT = frozenset(
+    {"seed", "zero", "empty", "nonfinite", "errors", "regressions", "weight_values", "nonfinite_zero"}
+    | {"threshold", "long", "contract"}
+)
 EVERYWHERE = {"CS-OUT-1", "CS-VAL-2"}  # clauses every value check speaks for
 
 
@@ -31,7 +40,8 @@ def fast_slice(cases: list[Case]) -> list[Case]:
     (the clauses of the case and of every probe planned on it, the call contract's included), the largest
     input of each family and dtype (long vectors are where accuracy bugs show), and the cases holding the
     largest and the smallest nonzero magnitude of each family and dtype, weights included (where overflow,
-    underflow and flushing show)."""
+    underflow and flushing show), a case of each IEEE class in each argument (NaN, infinities, zero,
+    negative, subnormal) per family and dtype, and every input of the families in `EVERY_INPUT`."""
     keep: set[str] = set()
     per_family: Counter[tuple[str, str]] = Counter()
     per_clause: Counter[tuple[str, str]] = Counter()
@@ -48,6 +58,19 @@ def fast_slice(cases: list[Case]) -> list[Case]:
                 extremes[c.family, c.dtype, end] = (score, c)
     keep.update(c.id for c in largest.values())
     keep.update(c.id for _, c in extremes.values())
+    kinds: dict[tuple[str, str, str, str], Case] = {}
+    for c in cases:
+        for kind in _ieee_kinds(c):
+            kinds.setdefault((c.family, c.dtype, *kind), c)
+    keep.update(c.id for c in kinds.values())
+    inputs: dict[str, Case] = {}
+    for c in cases:
+        if c.family in EVERY_INPUT:
+            stem = _REDUCTION_SUFFIX.sub("", c.id)
+            inputs.setdefault(stem, c)
+            if c.reduction == "none":  # the loss tensor's shape shows only unreduced
+                inputs.setdefault(stem + "/none", c)
+    keep.update(c.id for c in inputs.values())
     for c in cases:
         spoken = dict.fromkeys(c.clauses) | dict.fromkeys(cl for p in _probes(c, None) for cl in p.clauses)
         wanted = per_family[c.family, c.dtype] < FAST_PER_FAMILY
@@ -57,6 +80,31 @@ def fast_slice(cases: list[Case]) -> list[Case]:
             per_family[c.family, c.dtype] += 1
             per_clause.update((cl, c.dtype) for cl in spoken)
     return [c for c in cases if c.id in keep]
+
+
+_REDUCTION_SUFFIX = re.compile(r"-(auto|none|sum|sum_over_batch_size)$")  # case ids end with their reduction
+
+
+def _ieee_kinds(c: Case) -> set[tuple[str, str]]:
+    """(argument, IEEE class) pairs the case holds: NaN, an infinity of either sign, zero, negative or
+    subnormal values in y_true, y_pred or the weights (where special-value rules and their bugs show)."""
+    out: set[tuple[str, str]] = set()
+    for name in ("y_true", "y_pred", "sample_weight"):
+        a = getattr(c, name)
+        if a is None:
+            continue
+        x = np.asarray(a, dtype=np.float64).ravel()
+        tiny = math.ldexp(1.0, FORMATS[c.dtype].emin)  # the smallest normal number
+        classes = {
+            "nan": np.isnan(x),
+            "+inf": x == np.inf,
+            "-inf": x == -np.inf,
+            "zero": x == 0,
+            "negative": x < 0,
+            "subnormal": (x != 0) & (np.abs(x) < tiny),
+        }
+        out.update((name, k) for k, hit in classes.items() if hit.any())
+    return out
 
 
 def _magnitudes(c: Case) -> tuple[float | None, float | None]:
@@ -183,11 +231,25 @@ def _run_case(case: Case, adapter: Adapter, executor, want: set[str] | None, gat
         if adapter.has_grad or not probe.needs_grad:
             outcomes = [executor.call(c) for c in probe.calls]
             verdict = probe.verdict(outcomes)
+            if probe.kind != "contract":  # the contract's probes judge this themselves
+                _unmodified(verdict, probe, outcomes)
         result = _result(case, probe, adapter, verdict, time.perf_counter() - t0)
         if result.failed_clauses and outcomes is not None:  # what a deviation's model is matched against
             result.evidence = Evidence(case, probe.calls, outcomes)
         out.append(gate.record(result))
     return out
+
+
+def _unmodified(verdict: judge.Verdict, probe: Probe, outcomes) -> None:
+    """CS-API-4 on every call: a target that changes its arguments in place fails wherever it does."""
+    changed = sorted({name for o in outcomes for name in o.modified})
+    if changed:
+        verdict.fail(
+            ("CS-API-4",),
+            f"the target changed {', '.join(changed)} in place; the loss must leave its arguments unmodified",
+            "contract",
+            "modified in place",
+        )
 
 
 def _run_extra(adapter: Adapter, want: set[str] | None, executor, gate: Gate) -> list[CaseResult]:
@@ -362,7 +424,8 @@ def _run(executor, gate, tier, dtypes, clauses, cases, expectations, golden, str
     if dtypes:
         selected = [c for c in selected if c.dtype in dtypes]
     if cases:
-        selected = [c for c in selected if fnmatchcase(c.id, cases)]
+        globs = cases.split(",")
+        selected = [c for c in selected if any(fnmatchcase(c.id, g) for g in globs)]
     want = set(clauses) if clauses else None
     selected = [c for c in selected if _probes(c, want)]
     if not selected and not (

@@ -17,7 +17,7 @@ import math
 import re
 
 import numpy as np
-from cosine_spec.conf.calls import ARRAY_ARGS, MAX_EXTRA_ELEMENTS, OMIT, Call, Outcome, Raised
+from cosine_spec.conf.calls import ARRAY_ARGS, MAX_EXTRA_ELEMENTS, OMIT, Call, Outcome, Raised, result_clause
 from cosine_spec.conf.golden_cases import DTYPES
 
 PROTOCOL = 1
@@ -255,7 +255,8 @@ def decode_reply(line: bytes, rid: int, call: Call | None) -> Outcome:
         message = msg.get("message") if isinstance(msg.get("message"), str) else ""
         return Outcome(raised=Raised(name[:80], ERROR_KINDS[ekind], message.strip()[:300]))
     if kind == "invalid":
-        return Outcome(invalid=f"broken contract: {_text(msg.get('message', ''))}")
+        clause = None if call is None else result_clause(call)
+        return Outcome(invalid=f"broken contract: {_text(msg.get('message', ''))}", invalid_clause=clause)
     if call is None:
         return (
             Outcome() if kind == "ok" else Outcome(invalid=f"protocol: a check is answered by ok or error, got {kind}")

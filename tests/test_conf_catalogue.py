@@ -3,6 +3,7 @@ naming the clause of their bug (STYLE 11). In-process through the runner API, on
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -14,6 +15,8 @@ from cosine_spec.conf.golden_cases import load_cases
 from cosine_spec.conf.runner import run
 
 from tests.catalogue.correct import CORRECT
+from tests.catalogue.fresh_correct import FRESH_CORRECT
+from tests.catalogue.fresh_wrong import FRESH_WRONG
 from tests.catalogue.judgement_wrong import JUDGEMENT_WRONG, flushes_subnormals
 from tests.catalogue.wrong import WRONG
 
@@ -96,3 +99,48 @@ def test_real_cli_exit_codes(target, code, tmp_path):
     assert ("NOT CONFORMANT" in proc.stdout) == (code == 1)
     if code:
         assert "reproduce: python -c" in proc.stdout and "CS-VAL-4" in proc.stdout
+
+
+# -- the fresh catalogue (written from the spec alone): tests/catalogue/fresh_wrong.py, fresh_correct.py -----------
+# The full tier of every wrong entry takes minutes; CI runs every FRESH_FULL_EVERY-th one (a rotating choice would
+# make CI results depend on the day). COSINE_SPEC_FRESH_FULL=all runs all of them.
+FRESH_FULL_EVERY = 1 if os.environ.get("COSINE_SPEC_FRESH_FULL") == "all" else 6
+FRESH_IDS = [type(f).__name__ for f, _ in FRESH_WRONG]
+
+
+def _named(report) -> list[tuple[str, int]]:
+    """Failure groups by the first clause each failure names, largest first: over the failed values and
+    relations when any failed (a value bug breaks gradients as well), else over the failed gradients."""
+    failed = [r for r in report.results if r.status == "failed" and r.failed_clauses]
+    values = [r for r in failed if r.kind != "grad"]
+    return Counter(r.failed_clauses[0] for r in values or failed).most_common()
+
+
+def _assert_rejected_naming(impl, claim, cases, tier):
+    """Exit 1, the claimed clause FAILED, and the largest failure group named by a clause the bug violates
+    (an entry lists more than one where the bug breaks several and shows under either)."""
+    claims = (claim,) if isinstance(claim, str) else claim
+    report = run(CallableAdapter(impl, type(impl).__name__), golden=cases, tier=tier, timeout=None)
+    named = _named(report)
+    assert report.exit_code == 1, f"{tier} tier: not rejected"
+    assert report.clauses.get(claims[0]) == "failed", (tier, claims[0], report.clauses.get(claims[0]), named[:3])
+    assert named[0][0] in claims, (tier, claims, named[:3])
+
+
+@pytest.mark.parametrize(("impl", "claim"), FRESH_WRONG, ids=FRESH_IDS)
+def test_fresh_wrong_rejected_in_fast_tier_naming_its_clause(impl, claim, cases):
+    _assert_rejected_naming(impl, claim, cases, "fast")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("impl", "claim"), FRESH_WRONG[::FRESH_FULL_EVERY], ids=FRESH_IDS[::FRESH_FULL_EVERY])
+def test_fresh_wrong_rejected_in_full_tier_naming_its_clause(impl, claim, cases):
+    _assert_rejected_naming(impl, claim, cases, "full")
+
+
+@pytest.mark.parametrize("impl", FRESH_CORRECT, ids=lambda f: type(f).__name__)
+def test_fresh_correct_passes_full_tier(impl, cases):
+    report = run(CallableAdapter(impl, type(impl).__name__), golden=cases, timeout=None)
+    failed = [f"{r.id}: {r.message}" for r in report.results if r.status == "failed"]
+    assert report.exit_code == 0, "\n".join(failed[:10])
+    assert report.clauses["CS-GRAD-1"] == "passed"

@@ -154,9 +154,14 @@ def test_a_value_bug_is_blamed_on_its_clause_not_on_the_contract(cases):
         r.id: r
         for r in run(CallableAdapter(wrong_sign, "wrong_sign"), golden=cases, cases="sw-*", timeout=None).results
     }
-    layout = [r for r in report.results if r.id.endswith("/layouts") and r.id.startswith("sw-")]
-    # the value bug is the golden results' (blamed there); the layouts agree with the plain call: no failure
-    assert layout and all(golden[r.id.split("/")[0]].status == "failed" for r in layout)
+    # where the value bug shows (not on a zero weight), it is the golden results' (blamed there); the layouts
+    # agree with the plain call: no failure
+    layout = [
+        r
+        for r in report.results
+        if r.id.endswith("/layouts") and r.id.startswith("sw-") and golden[r.id.split("/")[0]].status == "failed"
+    ]
+    assert len(layout) >= 10
     assert all(r.status == "passed" and "CS-API-4" not in r.failed_clauses for r in layout)
 
 

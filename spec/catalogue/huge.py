@@ -59,6 +59,7 @@ def cases() -> list[Case]:
                 note="the largest finite values: orthogonal",
             )
         )
+    out += _mixed_rows()
     out.append(
         Case(
             id="huge-float32-1e20",
@@ -71,4 +72,29 @@ def cases() -> list[Case]:
             note="squared norm beyond float32's range; the exact value is -1",
         )
     )
+    return out
+
+
+def _mixed_rows() -> list[Case]:
+    """One batch whose rows lie at every scale of the dtype, largest to subnormal: each row is scaled on its
+    own (one scale for the whole batch flushes the small rows to zero, CS-VAL-6)."""
+    rng, out = random.Random(304), []
+    for dt in DTYPES:
+        fmt = FORMATS[dt]
+        scales = (fmt.emax, fmt.emax // 2 + 1, 0, fmt.emin, fmt.emin - fmt.p + 3)
+        rows = [(rand_array(rng, dt, (3,), 0, 0), rand_array(rng, dt, (3,), 0, 0)) for _ in scales]
+        t = np.stack([_scaled(a, e - 1, dt) for (a, _), e in zip(rows, scales, strict=True)])
+        p = np.stack([_scaled(b, e - 2, dt) for (_, b), e in zip(rows, scales, strict=True)])
+        out.append(
+            Case(
+                id=f"huge-{dt}-mixed-rows",
+                family="huge",
+                clauses=["CS-VAL-6", "CS-NUM-1"],
+                dtype=dt,
+                y_true=t,
+                y_pred=p,
+                reduction="none",
+                note="rows from the largest magnitudes to the subnormal range in one batch",
+            )
+        )
     return out

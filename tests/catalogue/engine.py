@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import ml_dtypes
 import numpy as np
 
+from tests.catalogue.fresh_correct import round_to
+
 REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
 U = {"float16": 2.0**-11, "bfloat16": 2.0**-8, "float32": 2.0**-24, "float64": 2.0**-53}
 
@@ -95,7 +97,7 @@ def _weights(sample_weight, loss_shape, k: Knobs, dtype):
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight, dtype=np.float64)
-    w = w.astype(dtype).astype(np.float64) if k.round_weights else w  # CS-SW-6
+    w = round_to(w, dtype) if k.round_weights else w  # CS-SW-6: once (some bfloat16 casts go through float32)
     if w.ndim == 0:
         return None if k.ignore_scalar_weight else w
     if k.weight_align == "spec":

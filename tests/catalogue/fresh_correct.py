@@ -149,9 +149,7 @@ class Float64Scaled:
 
     def weighted(self, r, E, w, T, P):
         """CS-RED-1, CS-SW-6: w * clip(v) as (m, E) pairs; non-finite weights by IEEE rules on the exact v."""
-        v = np.clip(np.ldexp(r.astype(np.float64), E), -1, 1)
-        r = np.where(np.abs(v) == 1, v, r)
-        E = np.where(np.abs(v) == 1, 0, E)
+        r, E = self.clipped(r, E)
         fin = np.isfinite(w)
         wm, ew = np.frexp(np.where(fin, w, 1.0))
         m = r * wm.astype(r.dtype)
@@ -160,6 +158,11 @@ class Float64Scaled:
             s = self.exact_sign(T[i], P[i], r[i])
             special[i] = w[i] * s if s else np.nan
         return m, E + ew, fin | np.isnan(r), special
+
+    def clipped(self, r, E):
+        """CS-VAL-2: the per-sample values m * 2**E clipped to [-1, 1]."""
+        v = np.clip(np.ldexp(r.astype(np.float64), E), -1, 1)
+        return np.where(np.abs(v) == 1, v, r), np.where(np.abs(v) == 1, 0, E)
 
     def exact_sign(self, t, p, r):
         return exact_value_sign(t, p) if np.isfinite(r) else 0
@@ -384,9 +387,15 @@ class TorchAutodiff(Float64Scaled):
         dtype, ax, loss_shape, w, T, P = self.prepare(y_true, y_pred, sample_weight, axis, reduction)
         c = 1.0 / max(w.size, 1) if reduction in ("auto", "sum_over_batch_size") else 1.0
         t, p, v = self.torch_rows(T, P)
-        (v * torch.tensor(w * c)).sum().backward()
+        # each sample's weight as m * 2**e: the backward pass runs on m, so a weight near the float64 limit
+        # cannot overflow on the way to a finite gradient; 2**e is applied exactly at the end
+        m, e = np.frexp(np.asarray(w * c, dtype=np.float64))
+        (v * torch.tensor(m)).sum().backward()
+        e = np.broadcast_to(e, tuple(v.shape))[:, None]
         shape = np.moveaxis(np.empty(np.shape(y_true)), ax, -1).shape
-        return tuple(np.moveaxis(round_to(x.grad.numpy(), dtype).reshape(shape), -1, ax).astype(dtype) for x in (t, p))
+        with np.errstate(over="ignore"):
+            grads = [np.ldexp(x.grad.numpy(), e) for x in (t, p)]
+        return tuple(np.moveaxis(round_to(g, dtype).reshape(shape), -1, ax).astype(dtype) for g in grads)
 
 
 float64_scaled = Float64Scaled()
