@@ -90,6 +90,11 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         "after each is normalized on its own (instead of CS-ERR-1, CS-SW-5)",
         {},
     ),
+    "scalar-as-vector": (
+        "a 0-d input is taken as a vector of length 1 along the axis (torch reduces a 0-d tensor over dim -1), so "
+        "two 0-d inputs give a 0-d loss instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
+        {},
+    ),
     "inverse-norm-cap": (
         "n(x) = x * min(rsqrt(S), 1 / epsilon), the cap 1 / epsilon rounded to the dtype (float16: 1e7 is inf, "
         "nothing is capped), instead of the clamp max(S, 1e-12) (CS-VAL-5), as Keras 3's normalize does",
@@ -243,6 +248,8 @@ class _Program:
         y_true, y_pred = (np.asarray(a) for a in (call.y_true, call.y_pred))
         w = _arg(call.sample_weight, None)
         axis, reduction = _arg(call.axis, -1), _arg(call.reduction, "sum_over_batch_size")
+        if self.m.has("scalar-as-vector") and y_true.ndim == 0 and y_pred.ndim == 0:
+            y_true, y_pred = y_true.reshape(1), y_pred.reshape(1)
         if self.m.has("float-axis") and isinstance(axis, float) and axis.is_integer():
             axis = int(axis)
         if self.m.has("reductions-keras3"):
@@ -462,14 +469,17 @@ def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
         raise _Unknown
     dt = shapes.np_dtype(case.dtype)
+    y_true, y_pred = np.asarray(call.y_true, dt), np.asarray(call.y_pred, dt)
+    if model.has("scalar-as-vector") and y_true.ndim == 0 and y_pred.ndim == 0:
+        y_true, y_pred = y_true.reshape(1), y_pred.reshape(1)
     w = _arg(call.sample_weight, None)
     if w is not None and model.has("weights-numpy"):  # the tolerance of the weights as the model applies them
         loss_shape = np.delete(np.shape(call.y_true), axis).tolist()
         w = np.broadcast_to(_Program(model, case.dtype).weights(w, tuple(loss_shape), False), loss_shape)
     return replace(
         case,
-        y_true=np.asarray(call.y_true, dt),
-        y_pred=np.asarray(call.y_pred, dt),
+        y_true=y_true,
+        y_pred=y_pred,
         sample_weight=None if w is None else _cast(np.asarray(w), dt.type),
         axis=int(axis),
         reduction=_arg(call.reduction, "sum_over_batch_size"),
