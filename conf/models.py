@@ -91,8 +91,8 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         {},
     ),
     "scalar-as-vector": (
-        "a 0-d input is taken as a vector of length 1 along the axis (torch reduces a 0-d tensor over dim -1), so "
-        "two 0-d inputs give a 0-d loss instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
+        "a 0-d input is taken as a vector of length 1 along the axis (torch and Keras 3 reduce a 0-d tensor over "
+        "axis -1), so two 0-d inputs give a 0-d loss instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
         {},
     ),
     "inverse-norm-cap": (
