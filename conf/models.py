@@ -50,7 +50,8 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
     ),
     "divide-by-norm": (
         "n(x) is x divided by the norm sqrt(max(S, 1e-12)) (rounded to the working precision) instead of x times "
-        "its reciprocal: one rounding fewer, as optax computes it (CS-VAL-1)",
+        "its reciprocal: one rounding fewer, as optax computes it, and its gradient in autodiff's order for a "
+        "quotient (`_Program._through_divisor`) (CS-VAL-1, CS-GRAD-1)",
         {},
     ),
     "clamp-tie-split": (
@@ -396,6 +397,8 @@ class _Program:
             g_d = self.sum(self.op(-g_n * self.op(self.op(x / d) / d)), keepdims=True)
             g_d = np.where(flows & (g_d != 0), g_d, self.work(0))
             return self.op(self.op(g_n / d) + self.op(self.op(x * g_d) / d))
+        if self.m.has("divide-by-norm") and not self.m.has("autodiff-nan"):
+            return self._through_divisor(x, r, flows, g_n)
         direct = self.op(g_n * r)
         g_r = self.sum(self.op(g_n * x), keepdims=True)
         # d r / d S = -r^3 / 2, taken as zero where no gradient arrives (so 0 * r^3 is 0 even for r = inf)
@@ -409,6 +412,20 @@ class _Program:
         if self.m.has("divide-by-norm"):  # d/dx of x / sqrt(S): (2 g_s) x, 0 where g_s is 0 even at 2 x = inf
             return self.op(direct + self.op(self.op(g_s * self.work(2)) * x))
         return self.op(direct + self.op(g_s * self.op(x * self.work(2))))
+
+    def _through_divisor(self, x, r, flows, g_n):
+        """The gradient of x / d, d = sqrt(max(S, e)), in the order reverse-mode autodiff takes the quotient
+        rule: g_n / d, plus 2 x g_S with g_d = sum((-g_n * x) * d^-2) (each term's products in the accumulator's
+        precision: 16-bit products kept in float32, as a compiler fusing them into the sum does) and
+        g_S = g_d * 0.5 / d. A divisor that overflowed (d^-2 = 0) passes no gradient through d."""
+        a = self.acc
+        terms = _cast(-g_n, a) * _cast(x, a) * _cast(r * r, a)
+        g_d = self.sum(terms, keepdims=True)
+        g_s = self.op(_cast(g_d, a) * a(0.5) * _cast(r, a))
+        if self.m.has("clamp-tie-split"):
+            g_s = np.where(flows == 0.5, self.op(g_s * self.work(0.5)), g_s)
+        g_s = np.where(flows != 0, g_s, self.work(0))
+        return self.op(self.op(g_n * r) + self.op(self.op(g_s * self.work(2)) * x))
 
 
 # -- matching: does the target's output match the model's prediction? -------------------------------------------

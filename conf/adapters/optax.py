@@ -26,6 +26,9 @@ from cosine_spec.conf.golden_cases import Case
 
 INSTALL = "pip install 'cosine-spec[jax]'  (jax, jaxlib and optax, CPU)"
 EPSILON = 1e-12  # the spec's floor on the squared norm (CS-VAL-5)
+# Compiled programs kept in memory at once: the full tier compiles about 2,000, and holding them all took the
+# worker past 5 GB and into "LLVM compilation error: Cannot allocate memory" (a SIGSEGV) under the 16 GiB limit.
+MAX_PROGRAMS = 256
 
 
 def import_jax():
@@ -68,6 +71,7 @@ class OptaxAdapter(Adapter):
         self.eager = eager
         self.expectations = builtin_expectations("optax")
         self._fns: dict = {}
+        self._signatures: set = set()
 
     def _per_sample(self, yt, yp, axis):
         return -self.optax.losses.cosine_similarity(yp, yt, epsilon=EPSILON, axis=axis)
@@ -91,13 +95,22 @@ class OptaxAdapter(Adapter):
         w = None if sample_weight is None else jnp.asarray(wrapper.weight_array(sample_weight))
         return jnp.asarray(np.asarray(y_true)), jnp.asarray(np.asarray(y_pred)), w
 
+    def _run(self, y_true, y_pred, sample_weight, axis, reduction):
+        fn, args = self._fn(axis, wrapper.check_reduction(reduction)), self._args(y_true, y_pred, sample_weight)
+        if not self.eager:  # each new signature is one more compiled program held in memory: bound them
+            sig = (axis, reduction, *((None, None) if a is None else (a.shape, a.dtype.name) for a in args))
+            if sig not in self._signatures:
+                if len(self._signatures) >= MAX_PROGRAMS:
+                    self.jax.clear_caches()  # dropped from memory; the persistent cache still holds them
+                    self._signatures.clear()
+                self._signatures.add(sig)
+        return fn(*args)
+
     def loss(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
-        fn = self._fn(axis, wrapper.check_reduction(reduction))
-        return np.asarray(fn(*self._args(y_true, y_pred, sample_weight))[0])
+        return np.asarray(self._run(y_true, y_pred, sample_weight, axis, reduction)[0])
 
     def grad(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
-        fn = self._fn(axis, wrapper.check_reduction(reduction))
-        return tuple(np.asarray(g) for g in fn(*self._args(y_true, y_pred, sample_weight))[1])
+        return tuple(np.asarray(g) for g in self._run(y_true, y_pred, sample_weight, axis, reduction)[1])
 
     def repro(self, case: Case, grad: bool = False) -> str:
         return repro(case, grad)
