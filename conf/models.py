@@ -107,11 +107,12 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         "Keras 3 on torch computes it (its result_type of float64 and a Python float is float32) (CS-VAL-1, CS-NUM-1)",
         {},
     ),
-    "cap-grad-nan": (
-        "with inverse-norm-cap: where the cap holds, the zero gradient reaching rsqrt is still multiplied by its "
-        "derivative -r**3 / 2 (in that order, from the uncapped rsqrt r): where r**3 overflows (a zero vector; in "
-        "float32 squared norms below ~2e-26), 0 * inf gives NaN in the row's gradient, as torch's minimum and rsqrt "
-        "backward do (CS-GRAD-1)",
+    "cap-backward-torch": (
+        "with inverse-norm-cap: the cap's gradient as torch's minimum and rsqrt backward give it: the minimum "
+        "passes the gradient to rsqrt where rsqrt(S) is the smaller and half of it at a tie (rsqrt(S) equal to the "
+        "cap), and rsqrt multiplies it by -r**3 / 2 of the uncapped r (in that order) even where none arrives: "
+        "where r**3 overflows (a zero vector; in float32 squared norms below ~2e-26) 0 * inf gives NaN in the row's "
+        "gradient (CS-GRAD-1)",
         {},
     ),
     "mean-via-float32": (
@@ -448,19 +449,23 @@ class _Program:
         return self.op(acc)
 
     def rsqrt_grad(self, x, g_r, flows) -> np.ndarray:
-        """The gradient of S = sum(x * x) through n(x) = x * min(rsqrt(S), cap), in torch's order: the minimum's
-        gradient (g_r where the rsqrt is the smaller, else 0; in float32 under cap-via-float32) times
-        -0.5 * rsqrt(S)**3 of the uncapped rsqrt; under cap-grad-nan 0 * inf stays NaN."""
+        """The gradient of S = sum(x * x) through n(x) = x * min(rsqrt(S), cap), given g_r, that of the capped
+        inverse norm: the minimum's share (in float32 under cap-via-float32) times -0.5 * rsqrt(S)**3 of the
+        uncapped rsqrt; cap-backward-torch halves it at a tie and keeps 0 * inf (NaN) where the cap holds."""
         sq = _cast(x, self.acc) * _cast(x, self.acc) if self.acc is not self.work else self.op(x * x)
-        rs = _cast(
-            self.op(1 / np.sqrt(_cast(self.op(self.sum(sq, keepdims=True, rounded=False)), np.longdouble))), self.acc
-        )
+        s = self.op(self.sum(sq, keepdims=True, rounded=False))
+        rs = _cast(self.op(1 / np.sqrt(_cast(s, np.longdouble))), self.acc)
         if self.wide32("cap-via-float32"):
             g_r = self.op(g_r.astype(np.float32))
         g_c = np.where(flows, g_r, self.work(0))
+        if self.m.has("cap-backward-torch"):
+            cap = 1 / self.m.params["epsilon"]
+            cap = np.float32(cap) if self.wide32("cap-via-float32") else np.asarray(cap).astype(self.np_dtype)
+            r = rs.astype(np.float32) if self.wide32("cap-via-float32") else self.op(rs)
+            g_c = np.where(r == cap, self.op(g_c * self.work(0.5)), g_c)
         r3 = self.op(rs * rs * rs)  # pow(r, 3): computed in float32 for 16-bit dtypes, rounded once
         g_s = self.op(self.op(self.work(-0.5) * g_c) * r3)
-        return g_s if self.m.has("cap-grad-nan") else np.where(flows, g_s, self.work(0))
+        return g_s if self.m.has("cap-backward-torch") else np.where(flows, g_s, self.work(0))
 
     def backward(self, x, r, flows, g_n):
         """The gradient with respect to x of n(x) = x * r(S_x), given the gradient g_n of n(x)."""
@@ -471,7 +476,7 @@ class _Program:
             return self.op(self.op(g_n / d) + self.op(self.op(x * g_d) / d))
         direct = self.op(g_n * r)
         g_r = self.sum(self.op(g_n * x), keepdims=True)
-        if self.m.has("inverse-norm-cap") and (self.m.has("cap-grad-nan") or self.m.has("cap-via-float32")):
+        if self.m.has("inverse-norm-cap") and (self.m.has("cap-backward-torch") or self.m.has("cap-via-float32")):
             return self.op(direct + self.op(self.op(x * self.work(2)) * self.rsqrt_grad(x, g_r, flows)))
         # d r / d S = -r^3 / 2, taken as zero where no gradient arrives (so 0 * r^3 is 0 even for r = inf)
         g_s = self.op(self.op(self.work(-0.5) * self.op(g_r * r)) * self.op(r * r))
@@ -551,6 +556,8 @@ def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
     if w is not None and model.has("weights-numpy"):  # the tolerance of the weights as the model applies them
         loss_shape = np.delete(np.shape(call.y_true), axis).tolist()
         w = np.broadcast_to(_Program(model, case.dtype).weights(w, tuple(loss_shape), False), loss_shape)
+    elif w is not None and model.has("same-rank-keras3") and np.shape(call.y_true) == np.shape(call.y_pred):
+        w = _trailing_weights(np.asarray(w), tuple(np.delete(np.shape(call.y_true), axis).tolist()))
     return replace(
         case,
         y_true=y_true,
@@ -560,6 +567,19 @@ def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
         reduction=_arg(call.reduction, "sum_over_batch_size"),
         expected=expected,
     )
+
+
+def _trailing_weights(w: np.ndarray, loss_shape: tuple[int, ...]) -> np.ndarray:
+    """Weights of a lower rank than the loss, even after same-rank-keras3's alignment, as that model applies
+    them (broadcast along the trailing axes, where the spec aligns the leading ones: CS-SW-3), so that each
+    element's tolerance is that of the weight it was multiplied by; any other weights unchanged."""
+    v, wa = _same_rank(np.zeros(loss_shape), w)
+    if v.shape != loss_shape or not 0 < wa.ndim < len(loss_shape):
+        return w
+    try:
+        return np.broadcast_to(wa, loss_shape)
+    except ValueError:  # the model raises there
+        return w
 
 
 def _value_tolerance(ref: Case) -> np.ndarray:
