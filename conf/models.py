@@ -101,6 +101,35 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         "nothing is capped), instead of the clamp max(S, 1e-12) (CS-VAL-5), as Keras 3's normalize does",
         {"epsilon": (float, 1e-7)},
     ),
+    "cap-via-float32": (
+        "with inverse-norm-cap: for inputs wider than float32, the capped inverse norm min(rsqrt(S), 1 / epsilon) is "
+        "computed in float32 (rsqrt in the dtype, rounded to float32, then capped) and x * it in the dtype; its "
+        "gradient is rounded to float32 on the way back, and rsqrt's derivative taken from the unrounded rsqrt, as "
+        "Keras 3 on torch computes it (its result_type of float64 and a Python float is float32) (CS-VAL-1, CS-NUM-1)",
+        {},
+    ),
+    "cap-backward-torch": (
+        "with inverse-norm-cap: the cap's gradient as torch's minimum and rsqrt backward give it: the minimum "
+        "passes the gradient to rsqrt where rsqrt(S) is the smaller and half of it at a tie (rsqrt(S) equal to the "
+        "cap), and rsqrt multiplies it by -r**3 / 2 of the uncapped r (in that order) even where none arrives: "
+        "where r**3 overflows (a zero vector; in float32 squared norms below ~2e-26) 0 * inf gives NaN in the row's "
+        "gradient (CS-GRAD-1)",
+        {},
+    ),
+    "mean-via-float32": (
+        "for inputs wider than float32, sum_over_batch_size's sum is rounded to float32 and divided by N in float32: "
+        "the result is float32, and the gradient 1 / N reaching each value is float32's, as Keras 3's divide_no_nan "
+        "on torch computes it (its result_type of float64, float64 and float is float32; no samples give 0); a 0-d "
+        "loss is not reduced (CS-RED-3, CS-OUT-1)",
+        {},
+    ),
+    "integer-loss-dtype": (
+        "integer or bool inputs of one dtype (the loss's) are normalized in float32 (torch's rsqrt of an integer "
+        "tensor is float32), the per-sample values converted to that dtype (truncated toward zero; bool: nonzero "
+        "is true) before the reduction: 'sum' is an int64 sum, 'sum_over_batch_size' that sum over N in float32, "
+        "instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
+        {},
+    ),
     "y-true-as-y-pred": (
         "y_true is converted to y_pred's dtype first (an integer y_true is accepted, a mixed-dtype call computed "
         "in y_pred's dtype) instead of raising ValueError (CS-ERR-1, CS-SHAPE-1)",
@@ -232,6 +261,10 @@ class _Program:
             x = np.where(np.abs(x) < self.tiny, x * self.work(0), x)
         return x
 
+    def wide32(self, change: str) -> bool:
+        """Whether `change` applies here: it is named and the dtype is wider than float32."""
+        return self.m.has(change) and self.np_dtype.itemsize > 4
+
     def sum(self, x, keepdims: bool = False, rounded: bool = True) -> np.ndarray:
         """A sum along the last axis, accumulated in `acc` (the dtype, or float32 under float32-accumulation),
         then rounded to the working precision (unless not `rounded`)."""
@@ -266,6 +299,8 @@ class _Program:
                 return _Program(self.m, wider.name).run(call)
             self.own = (y_true, y_pred)  # each normalized in its own dtype, the rest in the wider
             y_true, y_pred = _cast(y_true, wider.type), _cast(y_pred, wider.type)
+        if self.m.has("integer-loss-dtype") and not floats and y_true.dtype == y_pred.dtype:
+            return self.integer_loss(call, y_true, y_pred, w, axis, reduction)
         if self.m.has("dtype-error") and (y_true.dtype != self.np_dtype or y_pred.dtype != self.np_dtype):
             return str(self.m.params["dtype_raises"])
         if w is not None and self.m.has("weights-via-float32"):
@@ -300,6 +335,21 @@ class _Program:
                 return str(self.m.params["raises"])
             raise
 
+    def integer_loss(self, call: Call, y_true, y_pred, w, axis, reduction):
+        """integer-loss-dtype: the values in float32, then in the inputs' dtype, then reduced."""
+        if call.fn != "loss" or w is not None or y_true.shape != y_pred.shape or y_true.ndim == 0:
+            raise _Unknown  # gradients, weights and shapes of integer inputs: not modelled
+        f32 = _Program(self.m, "float32")
+        t, p = (f32.op(np.moveaxis(a, axis, -1).astype(np.float32)) for a in (y_true, y_pred))
+        v = f32.op(-f32.sum(f32.op(f32.normalize(t)[0] * f32.normalize(p)[0])))
+        v = v != 0 if y_true.dtype == np.bool_ else np.trunc(v).astype(y_true.dtype)
+        if reduction == "none" or v.ndim == 0 or v.shape == (0,):
+            return v
+        total = np.sum(v, dtype=np.int64)
+        if reduction == "sum":
+            return np.asarray(total)
+        return np.asarray(np.float32(total) / np.float32(v.size) if v.size else 0, np.float32)
+
     # -- the program ------------------------------------------------------------------------------------------
     def normalize(self, x: np.ndarray):
         """n(x) along the last axis, with what the gradient needs: (n, r, flows); under epsilon-on-norm
@@ -309,6 +359,10 @@ class _Program:
         if self.m.has("inverse-norm-cap"):
             cap = self.op(np.asarray(1 / self.m.params["epsilon"], np.float64).astype(self.np_dtype))
             rs = self.op(1 / np.sqrt(_cast(self.op(s), np.longdouble)))
+            if self.wide32("cap-via-float32"):  # the minimum in float32, the product in the dtype
+                cap32 = np.float32(1 / self.m.params["epsilon"])
+                r = self.op(np.minimum(rs.astype(np.float32), cap32))
+                return self.op(x * r), r, rs.astype(np.float32) <= cap32
             return self.op(x * self.op(np.minimum(rs, cap))), self.op(np.minimum(rs, cap)), rs <= cap
         if self.m.has("epsilon-on-norm"):
             e = self.m.params["epsilon"]
@@ -368,11 +422,16 @@ class _Program:
             if reduction == "none":
                 return self.out(wv)
             total = self.total(wv)
+            if wv.ndim and reduction in ("auto", "sum_over_batch_size") and self.wide32("mean-via-float32"):
+                return np.asarray(total.astype(np.float32) / np.float32(n) if n else 0, np.float32)
             return self.out(total / n if n else np.zeros((), self.work))
         if wv.shape != v.shape or t.shape != p.shape:
             raise _Unknown  # gradients through broadcast shapes: not modelled
         # dL/dv: the weights (the sum of a "none" result, CS-GRAD-1), over N for sum_over_batch_size
-        c = self.op(np.broadcast_to(self.op(wa * self.op(1 / n if n else 0)), v.shape))
+        inv_n = self.op(1 / n if n else 0)
+        if n and wv.ndim and reduction in ("auto", "sum_over_batch_size") and self.wide32("mean-via-float32"):
+            inv_n = self.op(np.float32(1) / np.float32(n))
+        c = self.op(np.broadcast_to(self.op(wa * inv_n), v.shape))
         g_tn, g_pn = self.op(-c[..., None] * pn), self.op(-c[..., None] * tn)
         gt = self.backward(t, rt, ft, g_tn)
         gp = self.backward(p, rp, fp, g_pn)
@@ -390,6 +449,25 @@ class _Program:
                 acc = self.op(acc)
         return self.op(acc)
 
+    def rsqrt_grad(self, x, g_r, flows) -> np.ndarray:
+        """The gradient of S = sum(x * x) through n(x) = x * min(rsqrt(S), cap), given g_r, that of the capped
+        inverse norm: the minimum's share (in float32 under cap-via-float32) times -0.5 * rsqrt(S)**3 of the
+        uncapped rsqrt; cap-backward-torch halves it at a tie and keeps 0 * inf (NaN) where the cap holds."""
+        sq = _cast(x, self.acc) * _cast(x, self.acc) if self.acc is not self.work else self.op(x * x)
+        s = self.op(self.sum(sq, keepdims=True, rounded=False))
+        rs = _cast(self.op(1 / np.sqrt(_cast(s, np.longdouble))), self.acc)
+        if self.wide32("cap-via-float32"):
+            g_r = self.op(g_r.astype(np.float32))
+        g_c = np.where(flows, g_r, self.work(0))
+        if self.m.has("cap-backward-torch"):
+            cap = 1 / self.m.params["epsilon"]
+            cap = np.float32(cap) if self.wide32("cap-via-float32") else np.asarray(cap).astype(self.np_dtype)
+            r = rs.astype(np.float32) if self.wide32("cap-via-float32") else self.op(rs)
+            g_c = np.where(r == cap, self.op(g_c * self.work(0.5)), g_c)
+        r3 = self.op(rs * rs * rs)  # pow(r, 3): computed in float32 for 16-bit dtypes, rounded once
+        g_s = self.op(self.op(self.work(-0.5) * g_c) * r3)
+        return g_s if self.m.has("cap-backward-torch") else np.where(flows, g_s, self.work(0))
+
     def backward(self, x, r, flows, g_n):
         """The gradient with respect to x of n(x) = x * r(S_x), given the gradient g_n of n(x)."""
         if self.m.has("epsilon-on-norm"):  # n(x) = x / d, d = max(|x|, e): d|x|/dx = x / |x| where it flows
@@ -401,6 +479,8 @@ class _Program:
             return self._through_divisor(x, r, flows, g_n)
         direct = self.op(g_n * r)
         g_r = self.sum(self.op(g_n * x), keepdims=True)
+        if self.m.has("inverse-norm-cap") and (self.m.has("cap-backward-torch") or self.m.has("cap-via-float32")):
+            return self.op(direct + self.op(self.op(x * self.work(2)) * self.rsqrt_grad(x, g_r, flows)))
         # d r / d S = -r^3 / 2, taken as zero where no gradient arrives (so 0 * r^3 is 0 even for r = inf)
         g_s = self.op(self.op(self.work(-0.5) * self.op(g_r * r)) * self.op(r * r))
         if self.m.has("clamp-tie-split"):
@@ -493,6 +573,8 @@ def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
     if w is not None and model.has("weights-numpy"):  # the tolerance of the weights as the model applies them
         loss_shape = np.delete(np.shape(call.y_true), axis).tolist()
         w = np.broadcast_to(_Program(model, case.dtype).weights(w, tuple(loss_shape), False), loss_shape)
+    elif w is not None and model.has("same-rank-keras3") and np.shape(call.y_true) == np.shape(call.y_pred):
+        w = _trailing_weights(np.asarray(w), tuple(np.delete(np.shape(call.y_true), axis).tolist()))
     return replace(
         case,
         y_true=y_true,
@@ -502,6 +584,19 @@ def _call_case(model: Model, case: Case, call: Call, expected) -> Case:
         reduction=_arg(call.reduction, "sum_over_batch_size"),
         expected=expected,
     )
+
+
+def _trailing_weights(w: np.ndarray, loss_shape: tuple[int, ...]) -> np.ndarray:
+    """Weights of a lower rank than the loss, even after same-rank-keras3's alignment, as that model applies
+    them (broadcast along the trailing axes, where the spec aligns the leading ones: CS-SW-3), so that each
+    element's tolerance is that of the weight it was multiplied by; any other weights unchanged."""
+    v, wa = _same_rank(np.zeros(loss_shape), w)
+    if v.shape != loss_shape or not 0 < wa.ndim < len(loss_shape):
+        return w
+    try:
+        return np.broadcast_to(wa, loss_shape)
+    except ValueError:  # the model raises there
+        return w
 
 
 def _value_tolerance(ref: Case) -> np.ndarray:
