@@ -1,8 +1,8 @@
 """The built-in framework targets run through the harness with their declared deviation models, on the fast tier
 (the full tier's timings are a benchmark: `python -m cosine_spec.conf.bench_frameworks`). Each test skips,
-saying why, when its framework is not installed (CI installs TensorFlow, so Keras 3 on its TensorFlow backend
-runs there). Targets run in a worker process, or in a fresh interpreter of their own (Keras picks its backend
-when first imported)."""
+saying why, when its framework is not installed (CI installs TensorFlow and torch, so torch and Keras 3 on those
+two backends run there; the JAX targets need the `jax` extra). Targets run in a worker process, or in a fresh
+interpreter of their own (Keras picks its backend when first imported)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ NEEDS = {
     "torch": ("torch",),
     "optax": ("jax", "optax"),
     "keras-tensorflow": ("tensorflow", "keras"),
+    "keras-torch": ("torch", "keras"),
+    "keras-jax": ("jax", "keras"),
 }
-SLOW = {"optax"}  # jit compiles every golden shape: minutes on a cold cache
+SLOW = {"optax", "keras-jax"}  # JAX compiles every golden shape: minutes on a cold cache
 
 
 def _needs(target: str) -> None:
