@@ -143,9 +143,9 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
     "rsqrt-grad-unguarded": (
         "with inverse-norm-cap: the gradient through the inverse norm is the plain product "
         "(g_r * share) * (-0.5 * (rsqrt(S) / S)), the share of min(rsqrt(S), cap) 1, 0 where the cap is taken and "
-        "1/2 at a tie, then (2 dS) * x (with autodiff-nan: dS * (2 x)); where S is zero or rsqrt(S) / S overflows, "
-        "0 * inf makes that input's gradient NaN even where the cap is taken, as jax.lax.rsqrt's derivative does "
-        "(CS-GRAD-1)",
+        "1/2 at a tie, then (2 dS) * x, as XLA folds the 2 into dS broadcast along the axis (dS * (2 x) where the "
+        "axis has length 1, and under autodiff-nan); where S is zero or rsqrt(S) / S overflows, 0 * inf makes that "
+        "input's gradient NaN even where the cap is taken, as jax.lax.rsqrt's derivative does (CS-GRAD-1)",
         {},
     ),
 }
@@ -399,14 +399,15 @@ class _Program:
 
     def unguarded(self, x, direct, g_r):
         """rsqrt-grad-unguarded: dS = (g_r * share) * (-0.5 * (rsqrt(S) / S)), computed everywhere (NaN where
-        S is 0 or rsqrt(S) / S overflows), then direct + (2 dS) * x (under autodiff-nan direct + dS * (2 x))."""
+        S is 0 or rsqrt(S) / S overflows), then direct + (2 dS) * x (direct + dS * (2 x) where the axis has length 1,
+        with nothing to broadcast, and under autodiff-nan: there 2 x may overflow and 0 * inf is NaN)."""
         sq = _cast(x, self.acc) * _cast(x, self.acc) if self.acc is not self.work else self.op(x * x)
         s = self.op(self.sum(sq, keepdims=True, rounded=False))  # the squared norm, as normalize has it
         rs = self.op(1 / np.sqrt(_cast(s, np.longdouble)))
         cap = self.op(np.asarray(1 / self.m.params["epsilon"], np.float64).astype(self.np_dtype))
         share = np.where(rs < cap, self.work(1), np.where(rs == cap, self.work(0.5), self.work(0)))
         g_s = self.op(self.op(g_r * share) * self.op(self.work(-0.5) * self.op(rs / s)))
-        if self.m.has("autodiff-nan"):
+        if self.m.has("autodiff-nan") or x.shape[-1] == 1:
             return self.op(direct + self.op(g_s * self.op(x * self.work(2))))
         return self.op(direct + self.op(self.op(g_s * self.work(2)) * x))
 

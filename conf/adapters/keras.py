@@ -49,7 +49,7 @@ class KerasAdapter(Adapter):
         self._jit: dict = {}
 
     def _obj(self, axis, reduction, dtype: str):
-        key = (axis, reduction, dtype)
+        key = (type(axis), axis, reduction, dtype)  # axis 1.0 == 1: a float axis must not reuse the int's loss
         if key not in self._objs:
             self._objs[key] = self.keras.losses.CosineSimilarity(
                 axis=axis, reduction=_keras_reduction(reduction), dtype=dtype
