@@ -170,6 +170,14 @@ CHANGES: dict[str, tuple[str, dict[str, tuple[type, object]]]] = {
         "and a list value beyond float32's range raises ValueError (CS-SW-6, CS-API-4)",
         {},
     ),
+    "rsqrt-grad-unguarded": (
+        "with inverse-norm-cap: the gradient through the inverse norm is the plain product "
+        "(g_r * share) * (-0.5 * (rsqrt(S) / S)), the share of min(rsqrt(S), cap) 1, 0 where the cap is taken and "
+        "1/2 at a tie, then (2 dS) * x, as XLA folds the 2 into dS broadcast along the axis (dS * (2 x) where the "
+        "axis has length 1, and under autodiff-nan); where S is zero or rsqrt(S) / S overflows, 0 * inf makes that "
+        "input's gradient NaN even where the cap is taken, as jax.lax.rsqrt's derivative does (CS-GRAD-1)",
+        {},
+    ),
 }
 
 
@@ -468,6 +476,20 @@ class _Program:
         g_s = self.op(self.op(self.work(-0.5) * g_c) * r3)
         return g_s if self.m.has("cap-backward-torch") else np.where(flows, g_s, self.work(0))
 
+    def unguarded(self, x, direct, g_r):
+        """rsqrt-grad-unguarded: dS = (g_r * share) * (-0.5 * (rsqrt(S) / S)), computed everywhere (NaN where
+        S is 0 or rsqrt(S) / S overflows), then direct + (2 dS) * x (direct + dS * (2 x) where the axis has length 1,
+        with nothing to broadcast, and under autodiff-nan: there 2 x may overflow and 0 * inf is NaN)."""
+        sq = _cast(x, self.acc) * _cast(x, self.acc) if self.acc is not self.work else self.op(x * x)
+        s = self.op(self.sum(sq, keepdims=True, rounded=False))  # the squared norm, as normalize has it
+        rs = self.op(1 / np.sqrt(_cast(s, np.longdouble)))
+        cap = self.op(np.asarray(1 / self.m.params["epsilon"], np.float64).astype(self.np_dtype))
+        share = np.where(rs < cap, self.work(1), np.where(rs == cap, self.work(0.5), self.work(0)))
+        g_s = self.op(self.op(g_r * share) * self.op(self.work(-0.5) * self.op(rs / s)))
+        if self.m.has("autodiff-nan") or x.shape[-1] == 1:
+            return self.op(direct + self.op(g_s * self.op(x * self.work(2))))
+        return self.op(direct + self.op(self.op(g_s * self.work(2)) * x))
+
     def backward(self, x, r, flows, g_n):
         """The gradient with respect to x of n(x) = x * r(S_x), given the gradient g_n of n(x)."""
         if self.m.has("epsilon-on-norm"):  # n(x) = x / d, d = max(|x|, e): d|x|/dx = x / |x| where it flows
@@ -481,6 +503,8 @@ class _Program:
         g_r = self.sum(self.op(g_n * x), keepdims=True)
         if self.m.has("inverse-norm-cap") and (self.m.has("cap-backward-torch") or self.m.has("cap-via-float32")):
             return self.op(direct + self.op(self.op(x * self.work(2)) * self.rsqrt_grad(x, g_r, flows)))
+        if self.m.has("rsqrt-grad-unguarded") and self.m.has("inverse-norm-cap"):
+            return self.unguarded(x, direct, g_r)
         # d r / d S = -r^3 / 2, taken as zero where no gradient arrives (so 0 * r^3 is 0 even for r = inf)
         g_s = self.op(self.op(self.work(-0.5) * self.op(g_r * r)) * self.op(r * r))
         if self.m.has("clamp-tie-split"):
