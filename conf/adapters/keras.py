@@ -22,6 +22,7 @@ import sys
 import numpy as np
 from cosine_spec.conf.adapters import class_checks
 from cosine_spec.conf.adapters.base import Adapter, ExtraCheck
+from cosine_spec.conf.adapters.optax import bound_programs
 from cosine_spec.conf.deviations import builtin_expectations
 from cosine_spec.conf.errors import TargetError
 from cosine_spec.conf.golden_cases import Case
@@ -47,6 +48,7 @@ class KerasAdapter(Adapter):
         self.expectations = builtin_expectations(self.name)
         self._objs: dict = {}
         self._jit: dict = {}
+        self._signatures: set = set()
 
     def _obj(self, axis, reduction, dtype: str):
         key = (type(axis), axis, reduction, dtype)  # axis 1.0 (or True) is not axis 1, though equal as keys
@@ -100,12 +102,16 @@ class KerasAdapter(Adapter):
 
     def loss(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
         dtype, yt, yp, sw = self._inputs(y_true, y_pred, sample_weight)
-        return self._np(self._fn(self._obj(axis, reduction, dtype), grad=False)(yt, yp, sw))
+        obj = self._obj(axis, reduction, dtype)
+        if self.backend == "jax":
+            bound_programs(self.fw, self._signatures, (id(obj), False, yt, yp, sw))
+        return self._np(self._fn(obj, grad=False)(yt, yp, sw))
 
     def grad(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
         dtype, yt, yp, sw = self._inputs(y_true, y_pred, sample_weight)
         obj = self._obj(axis, reduction, dtype)
         if self.backend == "jax":
+            bound_programs(self.fw, self._signatures, (id(obj), True, yt, yp, sw))
             return tuple(self._np(g) for g in self._fn(obj, grad=True)(yt, yp, sw))
         if self.backend == "torch":
             yt, yp = yt.requires_grad_(True), yp.requires_grad_(True)

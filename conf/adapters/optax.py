@@ -51,6 +51,17 @@ def import_jax():
     return jax
 
 
+def bound_programs(jax, seen: set, call: tuple) -> None:
+    """Each new signature of a jitted call (its static arguments, its arrays' shapes and dtypes) is one more
+    compiled program held in memory: past MAX_PROGRAMS they are all dropped (the persistent cache keeps them)."""
+    sig = tuple((a.shape, a.dtype.name) if hasattr(a, "shape") else a for a in call)
+    if sig not in seen:
+        if len(seen) >= MAX_PROGRAMS:
+            jax.clear_caches()
+            seen.clear()
+        seen.add(sig)
+
+
 def with_grad(jax, loss, eager: bool = False):
     """`(yt, yp, w) -> (loss, (d_yt, d_yp))`, the gradient of the sum of the loss (a vector for "none"), compiled
     as one XLA program: a case's value and gradient calls share one compilation (it dominates the run time)."""
@@ -97,13 +108,8 @@ class OptaxAdapter(Adapter):
 
     def _run(self, y_true, y_pred, sample_weight, axis, reduction):
         fn, args = self._fn(axis, wrapper.check_reduction(reduction)), self._args(y_true, y_pred, sample_weight)
-        if not self.eager:  # each new signature is one more compiled program held in memory: bound them
-            sig = (axis, reduction, *((None, None) if a is None else (a.shape, a.dtype.name) for a in args))
-            if sig not in self._signatures:
-                if len(self._signatures) >= MAX_PROGRAMS:
-                    self.jax.clear_caches()  # dropped from memory; the persistent cache still holds them
-                    self._signatures.clear()
-                self._signatures.add(sig)
+        if not self.eager:
+            bound_programs(self.jax, self._signatures, (axis, reduction, *args))
         return fn(*args)
 
     def loss(self, y_true, y_pred, sample_weight=None, *, axis=-1, reduction="sum_over_batch_size"):
