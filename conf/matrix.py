@@ -5,8 +5,10 @@ Keras on two backends, cannot share one), up to `--jobs` at a time; `run_targets
 uses. The matrix holds, per target: the summary, the clause table (passed / failed / declared / not tested), the
 worst ulp error per dtype of the results that passed, and each declared deviation with its status; or why the
 target could not run. Written as JSON (`--json`) and Markdown (`--markdown`). The JSON carries its cache key
-(the golden data's MANIFEST sha256 and the package versions): a target already in the `--json` file under the
-same key and tier is reused, not re-measured (`--fresh` measures all); the docs page reads that file.
+(the golden data's MANIFEST sha256, a sha256 of the tolerances, deviation models and expectations files, and the
+package versions): a target already in the `--json` file under the same key and tier is reused, not re-measured
+(`--fresh` measures all); the docs page reads that file. The worst ulp figure is over value results and leaves out those
+judged by an absolute bound (near zero, cancellation-bound), where a count of ulps says nothing.
 """
 
 from __future__ import annotations
@@ -59,14 +61,27 @@ def run_targets(targets: list[str], tier: str = "full", expectations: str | None
     return {t: f.result() for t, f in futures.items()}
 
 
+MANTISSA_BITS = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
+
+
 def worst_ulp(report: dict) -> dict[str, float | None]:
-    """The largest ulp error per dtype among the value and gradient results that were judged and passed."""
+    """The largest ulp error per dtype among the value results that were judged and passed, on a relative scale
+    only: a result whose tolerance exceeds the magnitude of the value it is measured at (an absolute bound: a
+    cancellation-bound or zero expected value, where one unit in the last place is that of a number near 0) is
+    left out, since a count of ulps there says nothing about accuracy. Gradients are left out for the same reason:
+    they are judged against the norm of the whole gradient (CS-GRAD-1), so a small component's ulps can be many
+    within its bound."""
     worst: dict[str, float | None] = {}
     for c in report["cases"]:
-        u = c.get("max_ulp")
+        u, err, tol = c.get("max_ulp"), c.get("max_err"), c.get("tolerance")
         worst.setdefault(c["dtype"], None)
-        if c["status"] == "passed" and isinstance(u, int | float):
-            worst[c["dtype"]] = max(worst[c["dtype"]] or 0.0, float(u))
+        if c["status"] != "passed" or c.get("kind") != "value" or not isinstance(u, int | float):
+            continue
+        if u > 0 and isinstance(err, int | float) and isinstance(tol, int | float):
+            unit = err / u  # one ulp where the error was measured
+            if tol > unit * 2.0 ** MANTISSA_BITS.get(c["dtype"], 52):
+                continue
+        worst[c["dtype"]] = max(worst[c["dtype"]] or 0.0, float(u))
     return dict(sorted(worst.items()))
 
 
@@ -111,13 +126,22 @@ def matrix(measured: dict, versions: dict[str, str] | None = None) -> dict:
 
 
 def cache_key(versions: dict[str, str] | None = None) -> dict:
-    """What a matrix measured depends on: the golden data (MANIFEST.json's sha256) and the package versions."""
+    """What a matrix measured depends on: the golden data (MANIFEST.json's sha256), the judgement's data and
+    models (the tolerances, the deviation models and every built-in expectations file: `models_sha256`) and the
+    package versions."""
     import hashlib
     from importlib import resources
 
+    conf = resources.files("cosine_spec.conf")
     manifest = resources.files("cosine_spec.spec") / "golden" / "MANIFEST.json"
+    judged = [conf / "models.py", conf / "tolerances.toml", conf / "accuracy.toml"]
+    judged += sorted((f for f in (conf / "expectations").iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
+    models = hashlib.sha256()
+    for f in judged:
+        models.update(f.name.encode() + b"\0" + f.read_bytes())
     return {
         "golden_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+        "models_sha256": models.hexdigest(),
         "versions": installed_versions() if versions is None else versions,
     }
 
@@ -160,7 +184,8 @@ def markdown(m: dict) -> str:
     dtypes = sorted({d for t in ran.values() for d in t["worst_ulp"]})
     lines += [
         "",
-        "Worst ulp error of a passing result, per dtype:",
+        "Worst ulp error of a passing value result, per dtype (results judged by an absolute bound, near zero "
+        "or cancellation-bound, are left out):",
         "",
         "| target | " + " | ".join(dtypes) + " |",
         "|---|" + "---|" * len(dtypes),
@@ -204,7 +229,7 @@ def cli_main(argv: list[str]) -> int:
         "--fresh",
         action="store_true",
         help="measure every target again (default: a target already in the --json file, measured on the same "
-        "golden data, tier and package versions, is reused)",
+        "golden data, models, tier and package versions, is reused)",
     )
     args = p.parse_args(argv)
     targets = list(args.targets) if args.only else [*BUILTINS, *args.targets]
@@ -215,7 +240,9 @@ def cli_main(argv: list[str]) -> int:
     reuse = {} if args.fresh else cached(args.json, key, args.tier)
     todo = [t for t in targets if t not in reuse]
     if reuse:
-        print(f"cosine-spec matrix: reusing {', '.join(reuse)} from {args.json} (same golden data and versions)")
+        print(
+            f"cosine-spec matrix: reusing {', '.join(reuse)} from {args.json} (same golden data, models and versions)"
+        )
     m = matrix(run_targets(todo, args.tier, jobs=args.jobs), key["versions"])
     m["key"], m["tier"] = key, args.tier
     m["targets"] = {t: reuse[t] if t in reuse else m["targets"][t] for t in dict.fromkeys(targets)}

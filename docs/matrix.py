@@ -208,18 +208,20 @@ def frameworks(path: Path = MATRIX_JSON) -> list[str]:
     key, now = m.get("key", {}), cache_key()
     moved = [k for k, v in now["versions"].items() if key.get("versions", {}).get(k) != v and k != "cosine-spec"]
     fresh = key.get("golden_sha256") == now["golden_sha256"]
+    same_models = key.get("models_sha256") == now["models_sha256"]
     lines += [
         f"Measured by `cosine-spec matrix` on the **{m.get('tier', '?')}** tier, each target in a process of its "
         f"own with its deviation models, and read here from `docs/conformance-matrix.json` (its key: the golden "
-        f"data's sha256 and the package versions: "
+        f"data's sha256, that of the tolerances and deviation models, and the package versions: "
         + ", ".join(f"{k} {v}" for k, v in key.get("versions", {}).items())
         + ").",
         "",
     ]
-    if not fresh or moved:
+    if not fresh or not same_models or moved:
         lines += [
             "**Stale**: "
             + ("the golden data changed since; " if not fresh else "")
+            + ("the tolerances, deviation models or expectations changed since; " if not same_models else "")
             + (f"installed versions differ for {', '.join(moved)}; " if moved else "")
             + f"regenerate with {regen}.",
             "",
